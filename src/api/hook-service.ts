@@ -1,0 +1,139 @@
+/** Hook create/update rules shared by /v1/hooks and the compatibility façades. */
+import { eq } from "drizzle-orm";
+import { encryptSecret } from "../core/crypto";
+import { newId } from "../core/ids";
+import { profileOf, type ProfileName } from "../core/profiles";
+import {
+  DEFAULT_MAX_IN_FLIGHT, DEFAULT_ORDER_WINDOW_MS, DEFAULT_TIMEOUT_MS, ITWIN_TTL_DAYS, SECRET_GRACE_MS,
+} from "../core/policy";
+import type { HookCreate, HookUpdate } from "../core/schemas";
+import { DAY_MS } from "../core/time";
+import { checkTargetUrl } from "../core/url-policy";
+import { db, endpointStub, toHookConfig } from "../db/hooks";
+import { hooks, type HookRow } from "../db/schema";
+import type { Env } from "../env";
+import { settings } from "../env";
+import { invalid } from "../errors";
+
+export function checkUrlOrThrow(env: Env, url: string, field = "url"): string {
+  const v = checkTargetUrl(url, settings(env).allowPrivateTargets);
+  if (!v.ok) throw invalid(`${field}: ${v.reason}`, [{ loc: ["body", field], msg: v.reason }]);
+  return v.url.toString();
+}
+
+function expiryMs(env: Env, profile: ProfileName, expiresAt: string | null | undefined, now: number): number | null {
+  if (expiresAt) {
+    const t = Date.parse(expiresAt);
+    if (t <= now) throw invalid("expires_at must be in the future", [{ loc: ["body", "expires_at"], msg: "must be in the future" }]);
+    return t;
+  }
+  if (expiresAt === null) return null;
+  const days = profile === "itwin" ? ITWIN_TTL_DAYS : settings(env).defaultHookTtlDays;
+  return days ? now + days * DAY_MS : null;
+}
+
+/** The secret to store for a new hook: generated, user-supplied, or none where the profile allows. */
+function chooseSecret(profileName: ProfileName, supplied: string | null | undefined): string | null {
+  const profile = profileOf(profileName);
+  if (supplied === undefined) return profile.newSecret();
+  if (supplied === null) {
+    if (profile.secretOptional) return null;
+    throw invalid(`the ${profileName} profile requires a secret`, [{ loc: ["body", "secret"], msg: "required for this profile" }]);
+  }
+  const why = profile.checkSecret(supplied);
+  if (why) throw invalid(`secret: ${why}`, [{ loc: ["body", "secret"], msg: why }]);
+  return supplied;
+}
+
+export async function createHook(env: Env, tenantId: string, body: HookCreate): Promise<{ row: HookRow; secret: string | null }> {
+  const now = Date.now();
+  const profile = body.profile ?? "standard";
+  const url = checkUrlOrThrow(env, body.url);
+  const secret = chooseSecret(profile, body.secret);
+  const validation = body.validation ?? "none";
+  const row: HookRow = {
+    id: newId("hook", now),
+    tenantId,
+    url,
+    description: body.description ?? null,
+    events: body.events ?? ["*"],
+    channels: body.channels ?? [],
+    filter: body.filter ?? null,
+    profile,
+    enabled: body.enabled ?? true,
+    status: validation === "handshake" ? "pending_validation" : "active",
+    disabledReason: null,
+    expiresAt: expiryMs(env, profile, body.expires_at, now),
+    ordering: body.ordering ?? "strict",
+    maxInFlight: body.max_in_flight ?? DEFAULT_MAX_IN_FLIGHT,
+    orderWindowMs: body.order_window_ms ?? DEFAULT_ORDER_WINDOW_MS,
+    retrySchedule: body.retry_schedule ?? null,
+    timeoutMs: body.timeout_ms ?? DEFAULT_TIMEOUT_MS,
+    rateLimitPerS: body.rate_limit_per_s ?? null,
+    headers: body.headers ?? {},
+    metadata: body.metadata ?? {},
+    validation,
+    validationTokenHash: null,
+    validationDeadline: null,
+    secretEnc: secret === null ? null : await encryptSecret(env.ENCRYPTION_KEY, secret),
+    prevSecretEnc: null,
+    prevSecretUntil: null,
+    lastStatus: "none",
+    lastError: null,
+    lastDeliveryAt: null,
+    failingSince: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await db(env.DB).insert(hooks).values(row);
+  return { row, secret };
+}
+
+export async function updateHook(env: Env, row: HookRow, body: HookUpdate): Promise<HookRow> {
+  const now = Date.now();
+  const patch: Partial<HookRow> = { updatedAt: now };
+  if (body.url !== undefined) patch.url = checkUrlOrThrow(env, body.url);
+  if (body.description !== undefined) patch.description = body.description;
+  if (body.events !== undefined) patch.events = body.events;
+  if (body.channels !== undefined) patch.channels = body.channels;
+  if (body.filter !== undefined) patch.filter = body.filter;
+  if (body.enabled !== undefined) patch.enabled = body.enabled;
+  if (body.ordering !== undefined) patch.ordering = body.ordering;
+  if (body.max_in_flight !== undefined) patch.maxInFlight = body.max_in_flight;
+  if (body.order_window_ms !== undefined) patch.orderWindowMs = body.order_window_ms;
+  if (body.retry_schedule !== undefined) patch.retrySchedule = body.retry_schedule;
+  if (body.timeout_ms !== undefined) patch.timeoutMs = body.timeout_ms;
+  if (body.rate_limit_per_s !== undefined) patch.rateLimitPerS = body.rate_limit_per_s;
+  if (body.headers !== undefined) patch.headers = body.headers;
+  if (body.metadata !== undefined) patch.metadata = body.metadata;
+  if (body.expires_at !== undefined) patch.expiresAt = expiryMs(env, row.profile as ProfileName, body.expires_at, now);
+  return saveAndConfigure(env, row, patch);
+}
+
+/** Writes a patch to D1 and hands the new config to the hook's EndpointDO. */
+export async function saveAndConfigure(env: Env, row: HookRow, patch: Partial<HookRow>): Promise<HookRow> {
+  const next = { ...row, ...patch };
+  await db(env.DB).update(hooks).set(patch).where(eq(hooks.id, row.id));
+  await endpointStub(env.ENDPOINTS, row.id).configure(toHookConfig(next));
+  return next;
+}
+
+export async function rotateSecret(env: Env, row: HookRow, supplied?: string): Promise<{ row: HookRow; secret: string }> {
+  const secret = chooseSecret(row.profile as ProfileName, supplied);
+  if (secret === null) throw invalid("a new secret is required");
+  const now = Date.now();
+  return {
+    row: await saveAndConfigure(env, row, {
+      secretEnc: await encryptSecret(env.ENCRYPTION_KEY, secret),
+      prevSecretEnc: row.secretEnc,
+      prevSecretUntil: row.secretEnc ? now + SECRET_GRACE_MS : null,
+      updatedAt: now,
+    }),
+    secret,
+  };
+}
+
+export async function deleteHook(env: Env, row: HookRow): Promise<void> {
+  await db(env.DB).delete(hooks).where(eq(hooks.id, row.id));
+  await endpointStub(env.ENDPOINTS, row.id).cancelAll();
+}

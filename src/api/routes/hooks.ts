@@ -1,0 +1,145 @@
+/** /v1/hooks: CRUD and lifecycle operations (DESIGN §5, §6). Another tenant's hook is a 404. */
+import { createRoute, z } from "@hono/zod-openapi";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../../core/policy";
+import { Hook, HookCreate, HookId, HookUpdate } from "../../core/schemas";
+import { getHook, listHooks, toHookOut } from "../../db/hooks";
+import type { HookRow } from "../../db/schema";
+import { conflict, notFound } from "../../errors";
+import { createHook, deleteHook, rotateSecret, saveAndConfigure, updateHook } from "../hook-service";
+import { keyAuth } from "../middleware/auth";
+import { problems } from "../openapi";
+import { router } from "../router";
+
+const security = [{ apiKey: [] }];
+const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } } });
+const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, ...json(schema) } });
+const Params = z.object({ id: HookId });
+const HookWithSecret = Hook.extend({ secret: z.string().nullable().openapi({ description: "Shown once." }) }).openapi("HookCreated");
+
+const app = router();
+app.use("*", keyAuth("webhook:manage"));
+
+async function hookOr404(c: { env: import("../../env").Env; get: (k: "tenantId") => string }, id: string): Promise<HookRow> {
+  const row = await getHook(c.env.DB, c.get("tenantId"), id);
+  if (!row) throw notFound("hook");
+  return row;
+}
+
+app.openapi(
+  createRoute({
+    method: "post", path: "/", tags: ["Hooks"], security, summary: "Create a hook (the secret is returned once)",
+    request: body(HookCreate),
+    responses: { 201: { description: "Created", ...json(HookWithSecret) }, ...problems(400, 401, 403, 413, 415, 422) },
+  }),
+  async (c) => {
+    const { row, secret } = await createHook(c.env, c.get("tenantId"), c.req.valid("json"));
+    return c.json({ ...toHookOut(row), secret }, 201);
+  },
+);
+
+app.openapi(
+  createRoute({
+    method: "get", path: "/", tags: ["Hooks"], security, summary: "List hooks (cursor pagination)",
+    request: {
+      query: z.strictObject({
+        limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+        cursor: HookId.optional().openapi({ description: "`next_cursor` of the previous page" }),
+      }),
+    },
+    responses: { 200: { description: "A page of hooks", ...json(z.object({ data: z.array(Hook), next_cursor: z.string().nullable() })) }, ...problems(401, 403, 422) },
+  }),
+  async (c) => {
+    const { limit = DEFAULT_PAGE_SIZE, cursor } = c.req.valid("query");
+    const rows = await listHooks(c.env.DB, c.get("tenantId"), cursor, limit + 1);
+    const page = rows.slice(0, limit);
+    return c.json({ data: page.map(toHookOut), next_cursor: rows.length > limit ? page[page.length - 1]!.id : null }, 200);
+  },
+);
+
+app.openapi(
+  createRoute({
+    method: "get", path: "/{id}", tags: ["Hooks"], security, summary: "Get a hook",
+    request: { params: Params },
+    responses: { 200: { description: "The hook", ...json(Hook) }, ...problems(401, 403, 404, 422) },
+  }),
+  async (c) => c.json(toHookOut(await hookOr404(c, c.req.valid("param").id)), 200),
+);
+
+app.openapi(
+  createRoute({
+    method: "patch", path: "/{id}", tags: ["Hooks"], security, summary: "Update a hook",
+    request: { params: Params, ...body(HookUpdate) },
+    responses: { 200: { description: "Updated", ...json(Hook) }, ...problems(400, 401, 403, 404, 415, 422) },
+  }),
+  async (c) => {
+    const row = await hookOr404(c, c.req.valid("param").id);
+    return c.json(toHookOut(await updateHook(c.env, row, c.req.valid("json"))), 200);
+  },
+);
+
+app.openapi(
+  createRoute({
+    method: "delete", path: "/{id}", tags: ["Hooks"], security, summary: "Delete a hook; pending deliveries end cancelled",
+    request: { params: Params },
+    responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404, 422) },
+  }),
+  async (c) => {
+    await deleteHook(c.env, await hookOr404(c, c.req.valid("param").id));
+    return c.body(null, 204);
+  },
+);
+
+const Activate = z.strictObject({ expires_at: z.iso.datetime({ offset: true }).nullable().optional() }).openapi("HookActivate");
+
+app.openapi(
+  createRoute({
+    method: "post", path: "/{id}/activate", tags: ["Hooks"], security,
+    summary: "Enable a hook; revives a disabled or expired one (expired needs a new expires_at)",
+    request: { params: Params, body: { required: false, ...json(Activate) } },
+    responses: { 200: { description: "Active", ...json(Hook) }, ...problems(401, 403, 404, 409, 422) },
+  }),
+  async (c) => {
+    const row = await hookOr404(c, c.req.valid("param").id);
+    const { expires_at } = (c.req.valid("json") as z.infer<typeof Activate> | undefined) ?? {};
+    const now = Date.now();
+    if (row.status === "pending_validation") throw conflict("The hook has not been validated yet.");
+    const newExpiry = expires_at === undefined ? row.expiresAt : expires_at === null ? null : Date.parse(expires_at);
+    if (newExpiry !== null && newExpiry <= now) {
+      throw conflict("The hook has expired: activate it with a future expires_at (or null for never).");
+    }
+    const next = await saveAndConfigure(c.env, row, {
+      enabled: true, status: "active", disabledReason: null, expiresAt: newExpiry, failingSince: null, updatedAt: now,
+    });
+    return c.json(toHookOut(next), 200);
+  },
+);
+
+app.openapi(
+  createRoute({
+    method: "post", path: "/{id}/deactivate", tags: ["Hooks"], security, summary: "Stop delivering; the queue is kept",
+    request: { params: Params },
+    responses: { 200: { description: "Deactivated", ...json(Hook) }, ...problems(401, 403, 404, 422) },
+  }),
+  async (c) => {
+    const row = await hookOr404(c, c.req.valid("param").id);
+    return c.json(toHookOut(await saveAndConfigure(c.env, row, { enabled: false, updatedAt: Date.now() })), 200);
+  },
+);
+
+const Rotate = z.strictObject({ secret: z.string().max(256).optional() }).openapi("SecretRotate");
+
+app.openapi(
+  createRoute({
+    method: "post", path: "/{id}/rotate-secret", tags: ["Hooks"], security,
+    summary: "New secret (returned once); the previous one keeps signing for 24 h",
+    request: { params: Params, body: { required: false, ...json(Rotate) } },
+    responses: { 200: { description: "Rotated", ...json(z.object({ secret: z.string() })) }, ...problems(401, 403, 404, 422) },
+  }),
+  async (c) => {
+    const row = await hookOr404(c, c.req.valid("param").id);
+    const { secret } = await rotateSecret(c.env, row, (c.req.valid("json") as z.infer<typeof Rotate> | undefined)?.secret);
+    return c.json({ secret }, 200);
+  },
+);
+
+export default app;

@@ -1,0 +1,64 @@
+/**
+ * Policy numbers in one place. Each cites where it comes from.
+ */
+
+/** Standard Webhooks / Svix default schedule, in seconds: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
+export const DEFAULT_RETRY_SCHEDULE_S = [0, 5, 300, 1800, 7200, 18000, 36000, 36000] as const;
+/** ±20 % jitter on each retry delay (DESIGN §3). */
+export const RETRY_JITTER = 0.2;
+/** Per-hook schedules: at most 20 entries, each ≤ 24 h (DESIGN §3). */
+export const MAX_RETRY_ENTRIES = 20;
+export const MAX_RETRY_DELAY_S = 24 * 3600;
+/** Retry-After on 429/503 is honoured but clamped to 1 h (DESIGN §3). */
+export const MAX_RETRY_AFTER_S = 3600;
+
+/** Request timeout towards targets: default 15 s, max 30 s (DESIGN §2). */
+export const DEFAULT_TIMEOUT_MS = 15_000;
+export const MAX_TIMEOUT_MS = 30_000;
+/** A lease outlives the fetch timeout by this margin before the DO re-releases the delivery. */
+export const LEASE_MARGIN_MS = 15_000;
+/** A delivery released to the queue but not yet claimed keeps its lease this long (queue latency). */
+export const RELEASE_LEASE_MS = 5 * 60_000;
+
+/** Publish-order settle window for strict hooks (DESIGN §3). */
+export const DEFAULT_ORDER_WINDOW_MS = 1000;
+export const MAX_ORDER_WINDOW_MS = 60_000;
+/** Unordered hooks: concurrent leases (DESIGN §3). */
+export const DEFAULT_MAX_IN_FLIGHT = 10;
+export const MAX_MAX_IN_FLIGHT = 100;
+
+/** Auto-disable after continuous failure for 5 days and at least 10 attempts (Svix behaviour, DESIGN §3). */
+export const AUTO_DISABLE_AFTER_MS = 5 * 24 * 3600_000;
+export const AUTO_DISABLE_MIN_ATTEMPTS = 10;
+
+/** Attempt log: response body excerpt ≤ 1 KiB (DESIGN §3). */
+export const RESPONSE_EXCERPT_BYTES = 1024;
+/** Response headers kept in the attempt log. */
+export const LOGGED_RESPONSE_HEADERS = ["content-type", "content-length", "retry-after", "location", "server", "date", "x-request-id"];
+
+/** Event `data` ≤ 100 KiB (queue messages are limited to 128 KB) (DESIGN §6). */
+export const MAX_EVENT_DATA_BYTES = 100 * 1024;
+/** Batch publish: ≤ 100 events, ≤ 256 KB request (queue sendBatch limit) (issue 4). */
+export const MAX_BATCH_EVENTS = 100;
+export const MAX_BATCH_BYTES = 256 * 1024;
+/** Any request body above this is refused with 413 before parsing. */
+export const MAX_REQUEST_BYTES = 300 * 1024;
+
+/** Hooks matched per fan-out invocation before the rest is split into chunks on hookline-deliveries. */
+export const FANOUT_CHUNK = 250;
+/** A consumer's drain loop per endpoint: bounded by count and time (DESIGN §2). */
+export const DRAIN_MAX_DELIVERIES = 100;
+export const DRAIN_MAX_MS = 20_000;
+
+/** Rotated secrets stay valid for 24 h (DESIGN §4). */
+export const SECRET_GRACE_MS = 24 * 3600_000;
+/** iTwin: hooks expire after 30 days unless told otherwise; manual validation within 2 days. */
+export const ITWIN_TTL_DAYS = 30;
+export const VALIDATION_DEADLINE_MS = 2 * 24 * 3600_000;
+
+/** API keys: last_used_at is refreshed at most this often, so auth is not a D1 write per request. */
+export const KEY_TOUCH_INTERVAL_MS = 3600_000;
+
+/** Pagination. */
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 200;

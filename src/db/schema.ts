@@ -1,0 +1,92 @@
+/**
+ * D1 control plane (DESIGN §1, §5). Nothing here is written per event or per attempt.
+ * JSON columns hold arrays/objects; times are ms since epoch.
+ */
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const tenants = sqliteTable("tenants", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  strictTypes: integer("strict_types", { mode: "boolean" }).notNull().default(false),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name"),
+    /** First characters of the key, for display ("hk_3fA9…"). */
+    prefix: text("prefix").notNull(),
+    /** SHA-256 hex of the whole key; the key itself is never stored. */
+    hash: text("hash").notNull(),
+    scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
+    createdAt: integer("created_at").notNull(),
+    lastUsedAt: integer("last_used_at"),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_keys_hash").on(t.hash), index("api_keys_tenant").on(t.tenantId)],
+);
+
+export const hooks = sqliteTable(
+  "hooks",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    description: text("description"),
+    events: text("events", { mode: "json" }).$type<string[]>().notNull(),
+    channels: text("channels", { mode: "json" }).$type<string[]>().notNull(),
+    filter: text("filter", { mode: "json" }).$type<unknown>(),
+    profile: text("profile").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    status: text("status").notNull(),
+    disabledReason: text("disabled_reason"),
+    expiresAt: integer("expires_at"),
+    ordering: text("ordering").notNull().default("strict"),
+    maxInFlight: integer("max_in_flight").notNull().default(10),
+    orderWindowMs: integer("order_window_ms").notNull().default(1000),
+    retrySchedule: text("retry_schedule", { mode: "json" }).$type<number[]>(),
+    timeoutMs: integer("timeout_ms").notNull().default(15000),
+    rateLimitPerS: integer("rate_limit_per_s"),
+    headers: text("headers", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    validation: text("validation").notNull().default("none"),
+    validationTokenHash: text("validation_token_hash"),
+    validationDeadline: integer("validation_deadline"),
+    /** AES-GCM sealed secrets; null secret = unsigned (Propstack, Speckle). */
+    secretEnc: text("secret_enc"),
+    prevSecretEnc: text("prev_secret_enc"),
+    prevSecretUntil: integer("prev_secret_until"),
+    lastStatus: text("last_status").notNull().default("none"),
+    lastError: text("last_error"),
+    lastDeliveryAt: integer("last_delivery_at"),
+    failingSince: integer("failing_since"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    index("hooks_tenant").on(t.tenantId, t.id),
+    index("hooks_routing").on(t.tenantId, t.status, t.enabled),
+    index("hooks_expiry").on(t.status, t.expiresAt),
+  ],
+);
+
+export const eventTypes = sqliteTable(
+  "event_types",
+  {
+    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description"),
+    archived: integer("archived", { mode: "boolean" }).notNull().default(false),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.name] })],
+);
+
+export type TenantRow = typeof tenants.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type HookRow = typeof hooks.$inferSelect;
+export type EventTypeRow = typeof eventTypes.$inferSelect;

@@ -1,0 +1,191 @@
+/**
+ * EndpointDO: one per hook. A thin shell around the pure machine (./machine.ts):
+ * load state → decide → persist effects → set the single alarm. It never awaits a target URL;
+ * consumers do the network wait and report back.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env";
+import { settings } from "../env";
+import { newId } from "../core/ids";
+import { DAY_MS } from "../core/time";
+import { log } from "../log";
+import { decide, nextWakeAt, type Clock, type Effect, type Input, type MachineState } from "./machine";
+import { EndpointStore, type AttemptRecord, type DeliveryRecord } from "./store";
+import type { AdmitItem, Delivery, DeliveryStatus, Grant, HookConfig, Outcome } from "./types";
+
+export interface AdmitResult {
+  admitted: number;
+  duplicates: number;
+  grants: Grant[];
+}
+
+export class EndpointDO extends DurableObject<Env> {
+  private readonly store: EndpointStore;
+  private state: MachineState;
+  /** Injectable for tests: time and randomness. */
+  clock: () => Clock = () => ({ now: Date.now(), random: Math.random, newLeaseId: () => newId("lease") });
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new EndpointStore(ctx.storage.sql);
+    this.state = this.store.load();
+  }
+
+  /** Store new deliveries (deduplicated by key) and hand out what may go now. Idempotent. */
+  async admit(config: HookConfig, items: AdmitItem[], want = 1): Promise<AdmitResult> {
+    const clock = this.clock();
+    const fresh: AdmitItem[] = [];
+    const seen = new Set<string>();
+    for (const it of items) {
+      if (seen.has(it.dedupeKey) || this.store.hasDedupeKey(it.dedupeKey)) continue;
+      seen.add(it.dedupeKey);
+      fresh.push(it);
+    }
+    const events = new Map(fresh.map((it) => [it.id, it]));
+    const input: Input = {
+      type: "admit",
+      config,
+      want,
+      deliveries: fresh.map((it) => ({ id: it.id, eventId: it.eventId, publishedAt: it.publishedAt, index: it.index, createdAt: clock.now })),
+    };
+    const grants = await this.run(input, clock, (d) => {
+      const it = events.get(d.id);
+      if (it) this.store.insert(d, it.dedupeKey, it.event, clock.now);
+      return !!it;
+    });
+    return { admitted: fresh.length, duplicates: items.length - fresh.length, grants };
+  }
+
+  /** The consumer's outcome for a lease; returns up to `want` next grants. */
+  async report(leaseId: string, outcome: Outcome, want = 1): Promise<Grant[]> {
+    return this.run({ type: "report", leaseId, outcome, want }, this.clock());
+  }
+
+  /** Turn released leases into grants (a consumer picked up a drain job). */
+  async claim(leaseIds: string[]): Promise<Grant[]> {
+    return this.run({ type: "claim", leaseIds }, this.clock());
+  }
+
+  async configure(config: HookConfig): Promise<void> {
+    await this.run({ type: "configure", config }, this.clock());
+  }
+
+  /** The hook was deleted: every live delivery ends `cancelled`. */
+  async cancelAll(): Promise<number> {
+    const n = this.state.queue.length;
+    await this.run({ type: "cancel_all" }, this.clock());
+    await this.ctx.storage.deleteAlarm();
+    return n;
+  }
+
+  async alarm(): Promise<void> {
+    const clock = this.clock();
+    await this.run({ type: "alarm" }, clock);
+    this.store.purge(clock.now - settings(this.env).logRetentionDays * DAY_MS);
+  }
+
+  /** Safety net for the cron sweep: re-arm the alarm (and release due work) if anything waits. */
+  async poke(): Promise<{ live: number; wakeAt: number | null }> {
+    await this.alarm();
+    return { live: this.state.queue.length, wakeAt: nextWakeAt(this.state, Date.now()) };
+  }
+
+  // ---- reads (history, stats) ---------------------------------------------------------------
+
+  listDeliveries(opts: { status?: DeliveryStatus; eventType?: string; before?: [number, string]; limit: number }): DeliveryRecord[] {
+    return this.store.list(opts);
+  }
+
+  getDelivery(id: string): { delivery: DeliveryRecord; attempts: AttemptRecord[] } | null {
+    const delivery = this.store.get(id);
+    return delivery ? { delivery, attempts: this.store.attempts(id) } : null;
+  }
+
+  /** The stored event of a delivery (for resend). */
+  eventOf(id: string) {
+    const d = this.store.get(id);
+    return d ? { delivery: d, event: this.store.event(id) } : null;
+  }
+
+  failedSince(since: number): DeliveryRecord[] {
+    return this.store.failedSince(since);
+  }
+
+  stats(since: number) {
+    const counts = this.store.counts(since);
+    const lat = this.store.latencies(since);
+    const pct = (p: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))]! : null);
+    return { ...counts, attempts: lat.length, p50_ms: pct(50), p99_ms: pct(99), counters: this.state.counters };
+  }
+
+  /** For tests and the sweep. */
+  snapshot() {
+    return { state: this.state, wakeAt: nextWakeAt(this.state, Date.now()) };
+  }
+
+  // ---- the shell ------------------------------------------------------------------------------
+
+  /** decide → persist → side effects → alarm. `onNew` inserts rows for deliveries first seen here. */
+  private async run(input: Input, clock: Clock, onNew?: (d: Delivery) => boolean): Promise<Grant[]> {
+    const { state, effects } = decide(this.state, input, clock);
+    this.state = state;
+    const grants: Grant[] = [];
+    const after: Effect[] = [];
+    const inserted = new Set<string>();
+    for (const e of effects) {
+      switch (e.type) {
+        case "save":
+          if (!inserted.has(e.delivery.id) && onNew?.(e.delivery)) inserted.add(e.delivery.id);
+          else this.store.update(e.delivery, clock.now);
+          break;
+        case "finish":
+          this.store.update(e.delivery, clock.now, { status: e.status, at: e.at });
+          break;
+        case "attempt":
+          this.store.appendAttempt(e.deliveryId, e.attempt, e.outcome);
+          break;
+        case "grant": {
+          const event = this.store.event(e.deliveryId);
+          if (event && state.config) grants.push({ leaseId: e.leaseId, deliveryId: e.deliveryId, attempt: e.attempt, hook: state.config, event });
+          break;
+        }
+        default:
+          after.push(e);
+      }
+    }
+    this.store.saveMeta(state);
+    await this.armAlarm(clock.now);
+    for (const e of after) await this.sideEffect(e);
+    return grants;
+  }
+
+  private async sideEffect(e: Effect) {
+    const hookId = this.state.config?.hookId;
+    if (!hookId) return;
+    try {
+      if (e.type === "release") {
+        await this.env.DELIVERIES.send({ kind: "drain", hook_id: hookId, leases: e.leaseIds });
+      } else if (e.type === "status") {
+        await this.env.DB.prepare(
+          `UPDATE hooks SET last_status = ?, last_error = ?, last_delivery_at = ?, failing_since = ? WHERE id = ?`,
+        ).bind(e.status, e.error, e.at, e.failingSince, hookId).run();
+      } else if (e.type === "disable") {
+        await this.env.DB.prepare(
+          `UPDATE hooks SET status = 'disabled', disabled_reason = ?, updated_at = ? WHERE id = ? AND status = 'active'`,
+        ).bind(e.reason, e.at, hookId).run();
+        log("warn", "hook disabled", { hook_id: hookId, reason: e.reason });
+      }
+    } catch (err) {
+      // Leases that failed to release expire and are re-released by the alarm; nothing is lost.
+      log("error", "endpoint side effect failed", { hook_id: hookId, effect: e.type, error: String(err) });
+    }
+  }
+
+  /** One alarm per object: never later than the earliest due work. */
+  private async armAlarm(now: number) {
+    const want = nextWakeAt(this.state, now);
+    if (want === null) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > want || current <= now) await this.ctx.storage.setAlarm(Math.max(want, now));
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * The EndpointDO's SQLite tables and the statements that read and write them.
+ * Live deliveries (pending/delivering) are loaded into memory; finished ones stay as history.
+ */
+import type { OutboundEvent } from "../core/profiles";
+import { newId } from "../core/ids";
+import { emptyState, type MachineState } from "./machine";
+import type { Delivery, DeliveryStatus, FinalStatus, Outcome } from "./types";
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS deliveries (
+     id TEXT PRIMARY KEY, dedupe_key TEXT NOT NULL UNIQUE, event_id TEXT NOT NULL, event_type TEXT NOT NULL,
+     published_at INTEGER NOT NULL, idx INTEGER NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,
+     next_at INTEGER NOT NULL, lease_id TEXT, lease_expires_at INTEGER, out_of_order INTEGER NOT NULL,
+     created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, finished_at INTEGER, last_error TEXT,
+     event TEXT NOT NULL)`,
+  `CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries (status, created_at)`,
+  `CREATE INDEX IF NOT EXISTS deliveries_created ON deliveries (created_at)`,
+  `CREATE TABLE IF NOT EXISTS attempts (
+     id TEXT PRIMARY KEY, delivery_id TEXT NOT NULL, n INTEGER NOT NULL, started_at INTEGER NOT NULL,
+     duration_ms INTEGER NOT NULL, status_code INTEGER, error_kind TEXT, error TEXT,
+     response_headers TEXT NOT NULL, response_body TEXT)`,
+  `CREATE INDEX IF NOT EXISTS attempts_delivery ON attempts (delivery_id, n)`,
+  `CREATE INDEX IF NOT EXISTS attempts_started ON attempts (started_at)`,
+];
+
+type Row = Record<string, SqlStorageValue>;
+
+export class EndpointStore {
+  constructor(private readonly sql: SqlStorage) {
+    for (const stmt of SCHEMA) sql.exec(stmt);
+  }
+
+  load(): MachineState {
+    const metaRow = this.sql.exec<{ v: string }>(`SELECT v FROM meta WHERE k = 'machine'`).toArray()[0];
+    const meta = metaRow ? (JSON.parse(metaRow.v) as Omit<MachineState, "queue">) : null;
+    const queue = this.sql
+      .exec(`SELECT * FROM deliveries WHERE status IN ('pending','delivering') ORDER BY published_at, idx, id`)
+      .toArray()
+      .map(rowToDelivery);
+    return { ...emptyState(), ...meta, queue };
+  }
+
+  saveMeta(state: MachineState) {
+    const { queue: _queue, ...meta } = state;
+    this.sql.exec(`INSERT OR REPLACE INTO meta (k, v) VALUES ('machine', ?)`, JSON.stringify(meta));
+  }
+
+  hasDedupeKey(key: string): boolean {
+    return this.sql.exec(`SELECT 1 FROM deliveries WHERE dedupe_key = ?`, key).toArray().length > 0;
+  }
+
+  insert(d: Delivery, dedupeKey: string, event: OutboundEvent, now: number) {
+    this.sql.exec(
+      `INSERT INTO deliveries (id, dedupe_key, event_id, event_type, published_at, idx, status, attempts, next_at,
+         lease_id, lease_expires_at, out_of_order, created_at, updated_at, last_error, event)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      d.id, dedupeKey, d.eventId, event.type, d.publishedAt, d.index, d.status, d.attempts, d.nextAt,
+      d.leaseId, d.leaseExpiresAt, d.outOfOrder ? 1 : 0, d.createdAt, now, d.lastError, JSON.stringify(event),
+    );
+  }
+
+  update(d: Delivery, now: number, final?: { status: FinalStatus; at: number }) {
+    this.sql.exec(
+      `UPDATE deliveries SET status = ?, attempts = ?, next_at = ?, lease_id = ?, lease_expires_at = ?,
+         out_of_order = ?, last_error = ?, updated_at = ?, finished_at = ? WHERE id = ?`,
+      final?.status ?? d.status, d.attempts, d.nextAt, final ? null : d.leaseId, final ? null : d.leaseExpiresAt,
+      d.outOfOrder ? 1 : 0, d.lastError, now, final?.at ?? null, d.id,
+    );
+  }
+
+  appendAttempt(deliveryId: string, n: number, o: Outcome) {
+    this.sql.exec(
+      `INSERT INTO attempts (id, delivery_id, n, started_at, duration_ms, status_code, error_kind, error, response_headers, response_body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      newId("att", o.startedAt), deliveryId, n, o.startedAt, o.durationMs, o.statusCode, o.errorKind, o.error,
+      JSON.stringify(o.responseHeaders), o.responseBody,
+    );
+  }
+
+  event(deliveryId: string): OutboundEvent | null {
+    const row = this.sql.exec<{ event: string }>(`SELECT event FROM deliveries WHERE id = ?`, deliveryId).toArray()[0];
+    return row ? (JSON.parse(row.event) as OutboundEvent) : null;
+  }
+
+  /** History, newest first, keyset-paginated on (created_at, id). */
+  list(opts: { status?: DeliveryStatus; eventType?: string; before?: [number, string]; limit: number }): DeliveryRecord[] {
+    const where: string[] = [];
+    const args: SqlStorageValue[] = [];
+    if (opts.status) (where.push("status = ?"), args.push(opts.status));
+    if (opts.eventType) (where.push("event_type = ?"), args.push(opts.eventType));
+    if (opts.before) (where.push("(created_at < ? OR (created_at = ? AND id < ?))"), args.push(opts.before[0], opts.before[0], opts.before[1]));
+    const sql = `SELECT * FROM deliveries ${where.length ? "WHERE " + where.join(" AND ") : ""}
+                 ORDER BY created_at DESC, id DESC LIMIT ?`;
+    return this.sql.exec(sql, ...args, opts.limit).toArray().map(rowToRecord);
+  }
+
+  get(deliveryId: string): DeliveryRecord | null {
+    const row = this.sql.exec(`SELECT * FROM deliveries WHERE id = ?`, deliveryId).toArray()[0];
+    return row ? rowToRecord(row) : null;
+  }
+
+  attempts(deliveryId: string): AttemptRecord[] {
+    return this.sql
+      .exec(`SELECT * FROM attempts WHERE delivery_id = ? ORDER BY n`, deliveryId)
+      .toArray()
+      .map((r) => ({
+        id: String(r.id),
+        attempt: Number(r.n),
+        started_at: new Date(Number(r.started_at)).toISOString(),
+        duration_ms: Number(r.duration_ms),
+        status_code: r.status_code === null ? null : Number(r.status_code),
+        error_kind: (r.error_kind as string | null) ?? null,
+        error: (r.error as string | null) ?? null,
+        response_headers: JSON.parse(String(r.response_headers)) as Record<string, string>,
+        response_body: (r.response_body as string | null) ?? null,
+      }));
+  }
+
+  /** Failed deliveries created since `since`, oldest first. */
+  failedSince(since: number): DeliveryRecord[] {
+    return this.sql
+      .exec(`SELECT * FROM deliveries WHERE status = 'failed' AND created_at >= ? ORDER BY published_at, idx, id`, since)
+      .toArray()
+      .map(rowToRecord);
+  }
+
+  counts(since: number): { succeeded: number; failed: number; cancelled: number; pending: number; out_of_order: number } {
+    const out = { succeeded: 0, failed: 0, cancelled: 0, pending: 0, out_of_order: 0 };
+    for (const r of this.sql.exec<{ status: string; n: number; ooo: number }>(
+      `SELECT status, COUNT(*) AS n, SUM(out_of_order) AS ooo FROM deliveries WHERE created_at >= ? GROUP BY status`, since,
+    )) {
+      const n = Number(r.n);
+      if (r.status === "pending" || r.status === "delivering") out.pending += n;
+      else if (r.status in out) out[r.status as "succeeded"] += n;
+      out.out_of_order += Number(r.ooo ?? 0);
+    }
+    return out;
+  }
+
+  latencies(since: number): number[] {
+    return this.sql
+      .exec<{ d: number }>(`SELECT duration_ms AS d FROM attempts WHERE started_at >= ? ORDER BY duration_ms`, since)
+      .toArray()
+      .map((r) => Number(r.d));
+  }
+
+  /** Retention: finished deliveries and their attempts older than `before`. Bounded per call. */
+  purge(before: number, limit = 5000): number {
+    const ids = this.sql
+      .exec<{ id: string }>(
+        `SELECT id FROM deliveries WHERE status IN ('succeeded','failed','cancelled') AND finished_at < ? LIMIT ?`,
+        before, limit,
+      )
+      .toArray()
+      .map((r) => r.id);
+    for (const id of ids) {
+      this.sql.exec(`DELETE FROM attempts WHERE delivery_id = ?`, id);
+      this.sql.exec(`DELETE FROM deliveries WHERE id = ?`, id);
+    }
+    return ids.length;
+  }
+}
+
+export interface DeliveryRecord {
+  id: string;
+  event_id: string;
+  event_type: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: string | null;
+  out_of_order: boolean;
+  last_error: string | null;
+  published_at: string;
+  created_at: string;
+  finished_at: string | null;
+  /** internal: for cursors */
+  created_ms: number;
+}
+
+export interface AttemptRecord {
+  id: string;
+  attempt: number;
+  started_at: string;
+  duration_ms: number;
+  status_code: number | null;
+  error_kind: string | null;
+  error: string | null;
+  response_headers: Record<string, string>;
+  response_body: string | null;
+}
+
+function rowToDelivery(r: Row): Delivery {
+  return {
+    id: String(r.id),
+    eventId: String(r.event_id),
+    publishedAt: Number(r.published_at),
+    index: Number(r.idx),
+    status: r.status as Delivery["status"],
+    attempts: Number(r.attempts),
+    nextAt: Number(r.next_at),
+    leaseId: (r.lease_id as string | null) ?? null,
+    leaseExpiresAt: r.lease_expires_at === null ? null : Number(r.lease_expires_at),
+    outOfOrder: Number(r.out_of_order) === 1,
+    createdAt: Number(r.created_at),
+    lastError: (r.last_error as string | null) ?? null,
+  };
+}
+
+function rowToRecord(r: Row): DeliveryRecord {
+  const live = r.status === "pending" || r.status === "delivering";
+  return {
+    id: String(r.id),
+    event_id: String(r.event_id),
+    event_type: String(r.event_type),
+    status: r.status as DeliveryStatus,
+    attempts: Number(r.attempts),
+    next_attempt_at: live ? new Date(Number(r.next_at)).toISOString() : null,
+    out_of_order: Number(r.out_of_order) === 1,
+    last_error: (r.last_error as string | null) ?? null,
+    published_at: new Date(Number(r.published_at)).toISOString(),
+    created_at: new Date(Number(r.created_at)).toISOString(),
+    finished_at: r.finished_at === null ? null : new Date(Number(r.finished_at)).toISOString(),
+    created_ms: Number(r.created_at),
+  };
+}

@@ -1,0 +1,87 @@
+/** Shapes shared by the EndpointDO, its pure machine and the consumers that talk to it. */
+import type { OutboundEvent, ProfileName } from "../core/profiles";
+
+/** Everything the DO needs to order, retry and hand out deliveries for one hook. */
+export interface HookConfig {
+  hookId: string;
+  tenantId: string;
+  url: string;
+  description: string | null;
+  events: string[];
+  profile: ProfileName;
+  secretEnc: string | null;
+  prevSecretEnc: string | null;
+  prevSecretUntil: number | null;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  ordering: "strict" | "none";
+  maxInFlight: number;
+  orderWindowMs: number;
+  retrySchedule: number[] | null;
+  rateLimitPerS: number | null;
+  /** status = active and enabled. Inactive hooks hold their queue. */
+  active: boolean;
+}
+
+export type OrderKey = readonly [publishedAt: number, index: number, id: string];
+
+export interface Delivery {
+  id: string;
+  eventId: string;
+  publishedAt: number;
+  index: number;
+  status: "pending" | "delivering";
+  /** Attempts made so far. */
+  attempts: number;
+  /** Not before this time (ms). */
+  nextAt: number;
+  leaseId: string | null;
+  leaseExpiresAt: number | null;
+  outOfOrder: boolean;
+  createdAt: number;
+  lastError: string | null;
+}
+
+export type ErrorKind =
+  | "timeout" | "connection" | "dns" | "tls" | "http_status" | "blocked_target" | "response_too_large";
+
+/** What the consumer saw when it tried one delivery. */
+export interface Outcome {
+  ok: boolean;
+  statusCode: number | null;
+  errorKind: ErrorKind | null;
+  error: string | null;
+  durationMs: number;
+  startedAt: number;
+  retryAfterMs: number | null;
+  responseHeaders: Record<string, string>;
+  responseBody: string | null;
+}
+
+/** A lease on one delivery, with what the consumer needs to sign and send it. */
+export interface Grant {
+  leaseId: string;
+  deliveryId: string;
+  attempt: number;
+  hook: HookConfig;
+  event: OutboundEvent;
+}
+
+export interface AdmitItem {
+  id: string;
+  dedupeKey: string;
+  eventId: string;
+  publishedAt: number;
+  index: number;
+  event: OutboundEvent;
+}
+
+export type FinalStatus = "succeeded" | "failed" | "cancelled";
+export type DeliveryStatus = Delivery["status"] | FinalStatus;
+
+export interface Counters {
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  outOfOrder: number;
+}

@@ -1,0 +1,37 @@
+import type { EndpointDO } from "./endpoint/endpoint-do";
+import type { DeliveryJob } from "./core/schemas";
+
+/** Bindings declared in wrangler.toml (DESIGN §1). */
+export interface Env {
+  DB: D1Database;
+  EVENTS: Queue<unknown>;
+  DELIVERIES: Queue<DeliveryJob>;
+  /** producer for the dead-letter queue: invalid messages go here with a reason */
+  DEAD: Queue<unknown>;
+  ENDPOINTS: DurableObjectNamespace<EndpointDO>;
+  ADMIN_TOKEN: string;
+  ENCRYPTION_KEY: string;
+  PUBLIC_URL: string;
+  ALLOW_PRIVATE_TARGETS?: string;
+  DEFAULT_HOOK_TTL_DAYS?: string;
+  LOG_RETENTION_DAYS?: string;
+}
+
+/** Vars parsed once into typed settings; unset or malformed values fall back to defaults. */
+export interface Settings {
+  publicUrl: string;
+  allowPrivateTargets: boolean;
+  defaultHookTtlDays: number | null;
+  logRetentionDays: number;
+}
+
+export function settings(env: Env): Settings {
+  const ttl = Number.parseInt(env.DEFAULT_HOOK_TTL_DAYS ?? "", 10);
+  const retention = Number.parseInt(env.LOG_RETENTION_DAYS ?? "", 10);
+  return {
+    publicUrl: (env.PUBLIC_URL || "http://localhost:8787").replace(/\/+$/, ""),
+    allowPrivateTargets: env.ALLOW_PRIVATE_TARGETS === "true" || env.ALLOW_PRIVATE_TARGETS === "1",
+    defaultHookTtlDays: Number.isFinite(ttl) && ttl > 0 ? ttl : null,
+    logRetentionDays: Number.isFinite(retention) && retention > 0 ? retention : 30,
+  };
+}

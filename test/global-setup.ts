@@ -1,0 +1,18 @@
+import type { TestProject } from "vitest/node";
+// @ts-expect-error plain ESM helper shared with bench/
+import { startReceiver } from "./receiver.mjs";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    receiverPort: number;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const receiver = await startReceiver();
+  project.provide("receiverPort", receiver.port);
+  return async () => {
+    receiver.server.closeAllConnections?.();
+    await receiver.close();
+  };
+}

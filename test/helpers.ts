@@ -1,0 +1,110 @@
+/** Test helpers: drive the real Worker, create tenants/keys, talk to the receiver on 127.0.0.1. */
+import { env, exports } from "cloudflare:workers";
+import { inject } from "vitest";
+import type { Env } from "../src/env";
+
+export const testEnv = env as unknown as Env;
+export const OPERATOR = "test-operator-token";
+const BASE = "http://hookline.test";
+
+export interface CallInit {
+  method?: string;
+  key?: string | null;
+  body?: unknown;
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+/** A request through the Worker's own fetch handler. */
+export async function call(path: string, init: CallInit = {}): Promise<Response> {
+  const headers: Record<string, string> = { ...(init.headers ?? {}) };
+  if (init.key) headers.authorization = `Bearer ${init.key}`;
+  let body: string | undefined = init.raw;
+  if (init.body !== undefined) {
+    body = JSON.stringify(init.body);
+    headers["content-type"] ??= "application/json";
+  }
+  const req = new Request(BASE + path, { method: init.method ?? (body !== undefined ? "POST" : "GET"), headers, body });
+  return (exports as unknown as { default: { fetch(r: Request): Promise<Response> } }).default.fetch(req);
+}
+
+export async function json<T = any>(res: Response | Promise<Response>): Promise<T> {
+  return (await (await res).json()) as T;
+}
+
+export interface Tenant {
+  id: string;
+  key: string; // all scopes
+  manageKey: string;
+  publishKey: string;
+  readKey: string;
+}
+
+let tenantSeq = 0;
+export async function newTenant(name = `t${++tenantSeq}`): Promise<Tenant> {
+  const t = await json(call("/v1/tenants", { key: OPERATOR, body: { name } }));
+  const mk = async (scopes: string[]) =>
+    (await json(call(`/v1/tenants/${t.id}/api-keys`, { key: OPERATOR, body: { scopes } }))).key as string;
+  return {
+    id: t.id,
+    key: await mk(["webhook:manage", "events:publish", "deliveries:read"]),
+    manageKey: await mk(["webhook:manage"]),
+    publishKey: await mk(["events:publish"]),
+    readKey: await mk(["deliveries:read"]),
+  };
+}
+
+export async function createHook(t: Tenant, body: Record<string, unknown>) {
+  const res = await call("/v1/hooks", { key: t.key, body });
+  const out = await res.json<any>();
+  if (res.status !== 201) throw new Error(`hook create failed: ${res.status} ${JSON.stringify(out)}`);
+  return out;
+}
+
+export async function publish(t: Tenant, event: Record<string, unknown>) {
+  const res = await call("/v1/events", { key: t.key, body: event });
+  const out = await res.json<any>();
+  if (res.status !== 202) throw new Error(`publish failed: ${res.status} ${JSON.stringify(out)}`);
+  return out as { id: string };
+}
+
+// ---- receiver ---------------------------------------------------------------------------------
+
+export const receiverBase = () => `http://127.0.0.1:${inject("receiverPort")}`;
+let boxSeq = 0;
+export const newBox = (prefix = "box") => `${prefix}${Date.now().toString(36)}${++boxSeq}`;
+export const boxUrl = (box: string, path = "hook") => `${receiverBase()}/${box}/${path}`;
+
+export interface Step {
+  status?: number;
+  delay_ms?: number;
+  headers?: Record<string, string>;
+  body?: string;
+  reset?: boolean;
+}
+export async function script(box: string, steps: Step[], def?: Step) {
+  await fetch(`${receiverBase()}/_script/${box}`, { method: "POST", body: JSON.stringify({ steps, default: def }) });
+}
+
+export interface Received {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  at: number;
+}
+export async function received(box: string): Promise<Received[]> {
+  return (await fetch(`${receiverBase()}/_log/${box}`)).json();
+}
+
+/** Polls the receiver until `pred` holds over its log (bounded). */
+export async function waitFor(box: string, pred: (log: Received[]) => boolean, timeoutMs = 20_000): Promise<Received[]> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const log = await received(box);
+    if (pred(log)) return log;
+    if (Date.now() > end) throw new Error(`timed out waiting on ${box}: ${log.length} requests seen`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+export const atLeast = (n: number) => (log: Received[]) => log.filter((r) => r.method === "POST").length >= n;

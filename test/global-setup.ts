@@ -2,11 +2,7 @@ import type { TestProject } from "vitest/node";
 // @ts-expect-error plain ESM helper shared with bench/
 import { startReceiver } from "./receiver.mjs";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    receiverPort: number;
-  }
-}
+import type {} from "./types/provided";
 
 export default async function setup(project: TestProject) {
   const receiver = await startReceiver();

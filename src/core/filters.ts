@@ -92,8 +92,8 @@ function conditionHolds(value: unknown, c: Condition): boolean {
   if (c.$eq !== undefined && !(present && value === c.$eq)) return false;
   if (c.$ne !== undefined && present && value === c.$ne) return false;
   if (c.$in !== undefined && !(present && c.$in.some((x) => x === value))) return false;
-  if (c.$gt !== undefined && !(present && comparable(value, c.$gt) && (value as number) > c.$gt)) return false;
-  if (c.$lt !== undefined && !(present && comparable(value, c.$lt) && (value as number) < c.$lt)) return false;
+  if (c.$gt !== undefined && !(present && comparable(value, c.$gt) && (value as number) > (c.$gt as number))) return false;
+  if (c.$lt !== undefined && !(present && comparable(value, c.$lt) && (value as number) < (c.$lt as number))) return false;
   return true;
 }
 

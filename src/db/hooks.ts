@@ -5,6 +5,7 @@ import type { HookFilter } from "../core/filters";
 import type { ProfileName } from "../core/profiles";
 import type { HookOut } from "../core/schemas";
 import { isoOrNull } from "../core/time";
+import type { EndpointDO } from "../endpoint/endpoint-do";
 import type { HookConfig } from "../endpoint/types";
 import { hooks, type HookRow } from "./schema";
 
@@ -98,5 +99,11 @@ export async function hooksByIds(d1: D1Database, ids: string[]): Promise<HookRow
   return out;
 }
 
-export const endpointStub = (ns: DurableObjectNamespace<import("../endpoint/endpoint-do").EndpointDO>, hookId: string) =>
-  ns.get(ns.idFromName(hookId));
+/** The RPC surface of a hook's EndpointDO (typed by hand: Rpc's inference gives up on `unknown` payloads). */
+export type EndpointApi = {
+  [K in "admit" | "report" | "claim" | "configure" | "cancelAll" | "poke" | "listDeliveries" | "getDelivery" | "eventOf" | "failedSince" | "stats" | "snapshot"]:
+    (...args: Parameters<EndpointDO[K]>) => Promise<Awaited<ReturnType<EndpointDO[K]>>>;
+};
+
+export const endpointStub = (ns: DurableObjectNamespace<EndpointDO>, hookId: string): EndpointApi =>
+  ns.get(ns.idFromName(hookId)) as unknown as EndpointApi;

@@ -134,7 +134,7 @@ async function readExcerpt(res: Response): Promise<string | null> {
     off += take;
     if (off >= all.length) break;
   }
-  return new TextDecoder("utf-8", { fatal: false }).decode(all);
+  return new TextDecoder().decode(all);
 }
 
 function classifyFetchError(err: unknown, timeoutMs: number): { kind: ErrorKind; message: string } {

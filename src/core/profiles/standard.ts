@@ -11,7 +11,7 @@ export const standard: Profile = {
   name: "standard",
   secretOptional: false,
   envelope: (ev) => JSON.stringify({ type: ev.type, timestamp: iso(ev.timestamp), data: ev.data ?? null }),
-  async sign(secrets, body, ev, sentAt) {
+  async sign(secrets, body, ev, sentAt): Promise<Record<string, string>> {
     const ts = Math.floor(sentAt / 1000);
     const sigs = await Promise.all(
       secrets.map(async (s) => "v1," + bytesToBase64(await hmacSha256(whsecKey(s), `${ev.id}.${ts}.${body}`))),

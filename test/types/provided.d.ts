@@ -1,0 +1,6 @@
+import "vitest";
+declare module "vitest" {
+  export interface ProvidedContext {
+    receiverPort: number;
+  }
+}

@@ -135,12 +135,14 @@ function admit(state: MachineState, items: Extract<Input, { type: "admit" }>["de
       d.outOfOrder = true;
       state.counters.outOfOrder++;
     }
-    insertSorted(state.queue, d);
+    insertSorted(state.queue, d, state.config?.ordering !== "none");
     effects.push({ type: "save", delivery: d });
   }
 }
 
-function insertSorted(queue: Delivery[], d: Delivery) {
+/** Sorted insert by publish order. For strict hooks a late arrival never jumps ahead of the
+ *  delivery in flight: it goes right after it, i.e. it is delivered next. */
+function insertSorted(queue: Delivery[], d: Delivery, strict: boolean) {
   const key = orderKey(d);
   let lo = 0;
   let hi = queue.length;
@@ -148,6 +150,11 @@ function insertSorted(queue: Delivery[], d: Delivery) {
     const mid = (lo + hi) >> 1;
     if (compareKeys(orderKey(queue[mid]!), key) < 0) lo = mid + 1;
     else hi = mid;
+  }
+  if (strict) {
+    let lastInFlight = -1;
+    for (let i = 0; i < queue.length; i++) if (queue[i]!.status === "delivering") lastInFlight = i;
+    lo = Math.max(lo, lastInFlight + 1);
   }
   queue.splice(lo, 0, d);
 }
@@ -276,6 +283,7 @@ export function dueDeliveries(state: MachineState, now: number): number[] {
   let budget = tokensAvailable(state, now);
   const out: number[] = [];
   if (cfg.ordering === "strict") {
+    if (state.queue.some((d) => d.status === "delivering")) return out;
     const head = state.queue[0];
     if (head && head.status === "pending" && readyAt(state, head) <= now && budget >= 1) out.push(0);
     return out;

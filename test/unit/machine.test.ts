@@ -1,0 +1,288 @@
+import { describe, expect, it } from "vitest";
+import { decide, emptyState, nextWakeAt, type Clock, type Effect, type Input, type MachineState } from "../../src/endpoint/machine";
+import type { HookConfig, Outcome } from "../../src/endpoint/types";
+
+const T0 = Date.parse("2026-06-01T00:00:00Z");
+
+const config = (over: Partial<HookConfig> = {}): HookConfig => ({
+  hookId: "hook_1", tenantId: "ten_1", url: "https://e.com", description: null, events: ["*"], profile: "standard",
+  secretEnc: null, prevSecretEnc: null, prevSecretUntil: null, headers: {}, timeoutMs: 15_000,
+  ordering: "strict", maxInFlight: 10, orderWindowMs: 0, retrySchedule: null, rateLimitPerS: null, active: true, ...over,
+});
+
+/** A tiny driver: state + clock, run inputs, collect effects. */
+class Sim {
+  state: MachineState = emptyState();
+  now = T0;
+  leases = 0;
+  effects: Effect[] = [];
+  constructor(cfg: Partial<HookConfig> = {}) {
+    this.run({ type: "configure", config: config(cfg) });
+  }
+  clock = (): Clock => ({ now: this.now, random: () => 0.5, newLeaseId: () => `L${++this.leases}` });
+  run(input: Input): Effect[] {
+    const d = decide(this.state, input, this.clock());
+    this.state = d.state;
+    this.effects.push(...d.effects);
+    return d.effects;
+  }
+  admit(ids: (string | [string, number])[], want = 1) {
+    return this.run({
+      type: "admit", want,
+      deliveries: ids.map((x) => {
+        const [id, at] = typeof x === "string" ? [x, this.now] : x;
+        return { id, eventId: `e_${id}`, publishedAt: at, index: 0, createdAt: this.now };
+      }),
+    });
+  }
+  report(leaseId: string, outcome: Partial<Outcome>, want = 1) {
+    return this.run({ type: "report", leaseId, outcome: out(outcome), want });
+  }
+  alarm() {
+    return this.run({ type: "alarm" });
+  }
+}
+
+const out = (o: Partial<Outcome>): Outcome => ({
+  ok: false, statusCode: 500, errorKind: "http_status", error: null, durationMs: 5, startedAt: T0,
+  retryAfterMs: null, responseHeaders: {}, responseBody: null, ...o,
+});
+const OK = { ok: true, statusCode: 200, errorKind: null };
+const grants = (e: Effect[]) => e.filter((x) => x.type === "grant") as Extract<Effect, { type: "grant" }>[];
+const releases = (e: Effect[]) => e.flatMap((x) => (x.type === "release" ? x.leaseIds : []));
+const finished = (e: Effect[]) => e.filter((x) => x.type === "finish") as Extract<Effect, { type: "finish" }>[];
+const grantedIds = (e: Effect[]) => grants(e).map((g) => g.deliveryId);
+
+describe("decide(): admit", () => {
+  it("grants a due delivery to the caller", () => {
+    const s = new Sim();
+    const e = s.admit(["a"]);
+    expect(grantedIds(e)).toEqual(["a"]);
+    expect(s.state.queue[0]).toMatchObject({ id: "a", status: "delivering", leaseId: "L1", leaseExpiresAt: T0 + 30_000 });
+  });
+
+  it("queues behind a delivery in flight (strict)", () => {
+    const s = new Sim();
+    s.admit(["a"]);
+    const e = s.admit(["b", "c"]);
+    expect(grants(e)).toEqual([]);
+    expect(releases(e)).toEqual([]);
+    expect(s.state.queue.map((d) => d.id)).toEqual(["a", "b", "c"]);
+  });
+
+  it("releases due work the caller does not take", () => {
+    const s = new Sim();
+    const e = s.admit(["a"], 0);
+    expect(grants(e)).toEqual([]);
+    expect(releases(e)).toEqual(["L1"]);
+    expect(s.state.queue[0]!.leaseExpiresAt).toBe(T0 + 5 * 60_000);
+  });
+
+  it("grants up to max_in_flight at once when ordering is none", () => {
+    const s = new Sim({ ordering: "none", maxInFlight: 3 });
+    const e = s.admit(["a", "b", "c", "d", "e"], 5);
+    expect(grantedIds(e)).toEqual(["a", "b", "c"]);
+    const next = s.report("L2", OK);
+    expect(grantedIds(next)).toEqual(["d"]);
+  });
+
+  it("holds everything while the hook is inactive and resumes on configure", () => {
+    const s = new Sim({ active: false });
+    expect(grants(s.admit(["a", "b"]))).toEqual([]);
+    expect(nextWakeAt(s.state, s.now)).toBeNull();
+    const e = s.run({ type: "configure", config: config() });
+    expect(releases(e)).toEqual(["L1"]);
+  });
+});
+
+describe("decide(): publish order", () => {
+  it("holds a strict head until the settle window passes, then releases in publish order", () => {
+    const s = new Sim({ orderWindowMs: 1000 });
+    // admitted shuffled, all published within the window
+    const e = s.admit([["c", T0 + 30], ["a", T0 + 10], ["b", T0 + 20]]);
+    expect(grants(e)).toEqual([]);
+    expect(nextWakeAt(s.state, s.now)).toBe(T0 + 1010);
+    s.now = T0 + 1030;
+    expect(releases(s.alarm())).toEqual(["L1"]);
+    expect(s.state.queue[0]!.id).toBe("a");
+    const order: string[] = ["a"];
+    let lease = "L1";
+    for (;;) {
+      const g = grants(s.report(lease, OK));
+      if (!g.length) break;
+      order.push(g[0]!.deliveryId);
+      lease = g[0]!.leaseId;
+    }
+    expect(order).toEqual(["a", "b", "c"]);
+  });
+
+  it("flags an event that arrives after a later one already left, delivers it next and counts it", () => {
+    const s = new Sim();
+    s.now = T0 + 100;
+    s.admit([["b", T0 + 20]]);
+    s.admit([["c", T0 + 30]]);
+    s.admit([["a", T0 + 10]]); // too late: b already left
+    expect(s.state.queue.map((d) => [d.id, d.outOfOrder])).toEqual([["b", false], ["a", true], ["c", false]]);
+    expect(s.state.counters.outOfOrder).toBe(1);
+    expect(grantedIds(s.report("L1", OK))).toEqual(["a"]);
+  });
+});
+
+describe("decide(): outcomes", () => {
+  it("success finishes the delivery and hands out the next", () => {
+    const s = new Sim();
+    s.admit(["a", "b"]);
+    const e = s.report("L1", OK);
+    expect(finished(e).map((f) => [f.delivery.id, f.status])).toEqual([["a", "succeeded"]]);
+    expect(grantedIds(e)).toEqual(["b"]);
+    expect(e).toContainEqual({ type: "status", status: "succeeded", error: null, at: T0, failingSince: null });
+    expect(s.state.counters.succeeded).toBe(1);
+  });
+
+  it("failure schedules the next attempt and blocks the strict queue behind it", () => {
+    const s = new Sim();
+    s.admit(["a", "b"]);
+    const e = s.report("L1", { statusCode: 500 });
+    expect(grants(e)).toEqual([]);
+    expect(s.state.queue[0]).toMatchObject({ id: "a", status: "pending", attempts: 1, nextAt: T0 + 5_000, lastError: "HTTP 500" });
+    expect(e).toContainEqual(expect.objectContaining({ type: "attempt", deliveryId: "a", attempt: 1 }));
+    expect(e).toContainEqual(expect.objectContaining({ type: "status", status: "failed", error: "HTTP 500" }));
+    expect(nextWakeAt(s.state, s.now)).toBe(T0 + 5_000);
+    s.now = T0 + 5_000;
+    expect(releases(s.alarm())).toEqual(["L2"]);
+    expect(s.state.queue[0]!.id).toBe("a");
+  });
+
+  it("a later failure does not repeat the status flip (D1 written only on change)", () => {
+    const s = new Sim({ retrySchedule: [0, 0, 0] });
+    s.admit(["a"]);
+    s.report("L1", { statusCode: 500 });
+    s.alarm();
+    const e = s.report("L2", { statusCode: 500 });
+    expect(e.filter((x) => x.type === "status")).toEqual([]);
+  });
+
+  it("Retry-After pushes the next attempt out", () => {
+    const s = new Sim({ retrySchedule: [0, 1] });
+    s.admit(["a"]);
+    s.report("L1", { statusCode: 503, retryAfterMs: 7_000 });
+    expect(s.state.queue[0]!.nextAt).toBe(T0 + 7_000);
+    s.now = T0 + 6_999;
+    expect(releases(s.alarm())).toEqual([]);
+    s.now = T0 + 7_000;
+    expect(releases(s.alarm())).toEqual(["L2"]);
+  });
+
+  it("410 Gone disables the hook and holds the delivery", () => {
+    const s = new Sim();
+    s.admit(["a", "b"]);
+    const e = s.report("L1", { statusCode: 410 });
+    expect(e).toContainEqual({ type: "disable", reason: "gone", at: T0 });
+    expect(grants(e)).toEqual([]);
+    expect(s.state.queue.map((d) => d.status)).toEqual(["pending", "pending"]);
+    expect(grants(s.admit(["c"]))).toEqual([]);
+    expect(nextWakeAt(s.state, s.now)).toBeNull();
+  });
+
+  it("an exhausted schedule marks the delivery failed and the next one proceeds", () => {
+    const s = new Sim({ retrySchedule: [0, 1] });
+    s.admit(["a", "b"]);
+    s.report("L1", { statusCode: 500 });
+    s.now += 1_200;
+    s.alarm();
+    const e = s.report("L2", { statusCode: 500 });
+    expect(finished(e).map((f) => [f.delivery.id, f.status])).toEqual([["a", "failed"]]);
+    expect(grantedIds(e)).toEqual(["b"]);
+    expect(s.state.counters.failed).toBe(1);
+  });
+
+  it("disables a hook that failed continuously for 5 days with at least 10 attempts", () => {
+    const s = new Sim({ retrySchedule: Array(20).fill(3600 * 14) });
+    s.admit(["a"]);
+    let lease = "L1";
+    let disabled: Effect | undefined;
+    for (let i = 0; i < 12 && !disabled; i++) {
+      const e = s.report(lease, { statusCode: 500 });
+      disabled = e.find((x) => x.type === "disable");
+      s.now = s.state.queue[0]!.nextAt;
+      lease = releases(s.alarm())[0] ?? lease;
+    }
+    expect(disabled).toMatchObject({ type: "disable", reason: "failing" });
+    expect(s.state.failStreak).toBeGreaterThanOrEqual(10);
+    expect(s.now - s.state.failingSince!).toBeGreaterThanOrEqual(5 * 86_400_000);
+  });
+
+  it("ignores a report for a lease that is no longer held", () => {
+    const s = new Sim();
+    s.admit(["a"]);
+    expect(s.report("L-unknown", OK)).toEqual([]);
+    expect(s.state.queue[0]!.status).toBe("delivering");
+  });
+});
+
+describe("decide(): leases and claims", () => {
+  it("re-releases a lease that expired without a report (consumer died)", () => {
+    const s = new Sim();
+    s.admit(["a"]);
+    expect(nextWakeAt(s.state, s.now)).toBe(T0 + 30_000);
+    s.now = T0 + 30_000;
+    const e = s.alarm();
+    expect(releases(e)).toEqual(["L2"]);
+    expect(s.report("L1", OK)).toEqual([]); // the dead consumer's late report is ignored
+    expect(finished(s.report("L2", OK))[0]!.status).toBe("succeeded");
+  });
+
+  it("claim turns a released lease into a grant with a fresh expiry; an expired one yields nothing", () => {
+    const s = new Sim();
+    s.admit(["a"], 0);
+    s.now = T0 + 1000;
+    const e = s.run({ type: "claim", leaseIds: ["L1"] });
+    expect(grants(e)).toEqual([{ type: "grant", deliveryId: "a", leaseId: "L1", attempt: 1 }]);
+    expect(s.state.queue[0]!.leaseExpiresAt).toBe(T0 + 1000 + 30_000);
+    expect(grants(s.run({ type: "claim", leaseIds: ["L9"] }))).toEqual([]);
+  });
+
+  it("cancel_all ends every live delivery as cancelled", () => {
+    const s = new Sim();
+    s.admit(["a", "b"]);
+    const e = s.run({ type: "cancel_all" });
+    expect(finished(e).map((f) => [f.delivery.id, f.status])).toEqual([["a", "cancelled"], ["b", "cancelled"]]);
+    expect(s.state.queue).toEqual([]);
+    expect(s.state.counters.cancelled).toBe(2);
+  });
+});
+
+describe("nextWakeAt(): the single alarm", () => {
+  it("is the earliest of lease expiry, retry and settle deadline, whatever order they were set in", () => {
+    const s = new Sim({ ordering: "none", maxInFlight: 5, retrySchedule: [0, 60] });
+    s.admit(["a"]); // lease L1 expires T0+30s
+    expect(nextWakeAt(s.state, s.now)).toBe(T0 + 30_000);
+    s.now = T0 + 1000;
+    s.admit(["b"]); // lease L2 expires T0+31s
+    s.report("L2", { statusCode: 500 }); // retry at T0+1s+60s
+    expect(nextWakeAt(s.state, s.now)).toBe(T0 + 30_000);
+    s.report("L1", { statusCode: 500 }); // retry at T0+61s; lease gone
+    expect(nextWakeAt(s.state, s.now)).toBe(T0 + 61_000);
+    s.run({ type: "configure", config: config({ ordering: "strict", orderWindowMs: 500 }) });
+    s.admit([["c", T0 + 900]]); // strict head is "c"? no: sorted by publish time, "a"/"b" are at T0/T0+1000
+    expect(nextWakeAt(s.state, s.now)).toBe(T0 + 61_000);
+  });
+
+  it("a strict head's first attempt waits for the settle window; retries do not", () => {
+    const s = new Sim({ orderWindowMs: 1000, retrySchedule: [0, 0, 0] });
+    s.admit(["a"]);
+    expect(nextWakeAt(s.state, s.now)).toBe(T0 + 1000);
+    s.now = T0 + 1000;
+    s.alarm();
+    expect(grantedIds(s.report("L1", { statusCode: 500 }))).toEqual(["a"]);
+  });
+
+  it("respects a rate limit with a token bucket", () => {
+    const s = new Sim({ ordering: "none", rateLimitPerS: 2 });
+    const e = s.admit(["a", "b", "c", "d"], 4);
+    expect(grantedIds(e)).toEqual(["a", "b"]);
+    expect(nextWakeAt(s.state, s.now)).toBe(T0 + 500);
+    s.now = T0 + 500;
+    expect(releases(s.alarm())).toHaveLength(1);
+  });
+});

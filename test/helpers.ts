@@ -92,6 +92,8 @@ export interface Received {
   headers: Record<string, string>;
   body: string;
   at: number;
+  /** what the receiver answered: a status code, or "reset" */
+  status: number | "reset";
 }
 export async function received(box: string): Promise<Received[]> {
   return (await fetch(`${receiverBase()}/_log/${box}`)).json();
@@ -108,3 +110,33 @@ export async function waitFor(box: string, pred: (log: Received[]) => boolean, t
   }
 }
 export const atLeast = (n: number) => (log: Received[]) => log.filter((r) => r.method === "POST").length >= n;
+
+// ---- endpoint objects -------------------------------------------------------------------------
+
+import type { EndpointDO } from "../src/endpoint/endpoint-do";
+
+export function endpoint(hookId: string): DurableObjectStub<EndpointDO> {
+  const ns = testEnv.ENDPOINTS;
+  return ns.get(ns.idFromName(hookId));
+}
+
+/** `data` of each POST the receiver saw (standard profile envelope). */
+export const dataOf = (log: Received[]) => log.filter((r) => r.method === "POST").map((r) => JSON.parse(r.body).data);
+
+/** A deterministic pseudo-random sequence (mulberry32), so failures are reproducible. */
+export function seeded(seed: number) {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export async function publishBatch(t: Tenant, events: Record<string, unknown>[]) {
+  const res = await call("/v1/events/batch", { key: t.key, body: { events } });
+  const out = await res.json<any>();
+  if (res.status !== 202) throw new Error(`batch failed: ${res.status} ${JSON.stringify(out)}`);
+  return out.data as { id: string }[];
+}

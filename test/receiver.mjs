@@ -36,8 +36,11 @@ export function startReceiver(port = 0) {
         return;
       }
       const b = box(first);
-      b.log.push({ method: req.method, path: req.url, headers: req.headers, body: body.toString("utf8"), at: Date.now() });
       const step = b.steps.length ? b.steps.shift() : b.def;
+      b.log.push({
+        method: req.method, path: req.url, headers: req.headers, body: body.toString("utf8"), at: Date.now(),
+        status: step.reset ? "reset" : step.status ?? 200,
+      });
       const reply = () => {
         if (step.reset) {
           req.socket.destroy();

@@ -181,11 +181,19 @@ export class EndpointDO extends DurableObject<Env> {
     }
   }
 
-  /** One alarm per object: never later than the earliest due work. */
+  /**
+   * One alarm per object, set to the earliest due work (lease expiry, retry, settle deadline,
+   * rate-limit refill). nextWakeAt() is computed over the whole state, so setting it exactly can
+   * never push a sooner wake-up later — and it spares the spurious wake-ups a stale alarm would cost.
+   */
   private async armAlarm(now: number) {
     const want = nextWakeAt(this.state, now);
-    if (want === null) return;
     const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > want || current <= now) await this.ctx.storage.setAlarm(Math.max(want, now));
+    if (want === null) {
+      if (current !== null) await this.ctx.storage.deleteAlarm();
+      return;
+    }
+    const at = Math.max(want, now);
+    if (current !== at) await this.ctx.storage.setAlarm(at);
   }
 }

@@ -151,7 +151,7 @@ export const EventMessage = z.strictObject({
   tenant_id: TenantId,
   id: z.string().min(1).max(100),
   type: EventName,
-  data: z.unknown(),
+  data: z.unknown().optional(),
   channel: Channel.nullish(),
   changed_attributes: z.array(z.string()).max(200).nullish(),
   occurred_at: z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]).nullish(),

@@ -10,7 +10,7 @@ import { newId } from "../core/ids";
 import { DAY_MS } from "../core/time";
 import { log } from "../log";
 import { decide, nextWakeAt, type Clock, type Effect, type Input, type MachineState } from "./machine";
-import { EndpointStore, type AttemptRecord, type DeliveryRecord } from "./store";
+import { EndpointStore, type AttemptRecord, type DeliveryCursor, type DeliveryRecord } from "./store";
 import type { AdmitItem, Delivery, DeliveryStatus, Grant, HookConfig, Outcome } from "./types";
 
 export interface AdmitResult {
@@ -92,7 +92,7 @@ export class EndpointDO extends DurableObject<Env> {
 
   // ---- reads (history, stats) ---------------------------------------------------------------
 
-  listDeliveries(opts: { status?: DeliveryStatus; eventType?: string; before?: [number, string]; limit: number }): DeliveryRecord[] {
+  listDeliveries(opts: { status?: DeliveryStatus; eventType?: string; before?: DeliveryCursor; limit: number }): DeliveryRecord[] {
     return this.store.list(opts);
   }
 

@@ -16,7 +16,7 @@ const SCHEMA = [
      created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, finished_at INTEGER, last_error TEXT,
      event TEXT NOT NULL)`,
   `CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries (status, created_at)`,
-  `CREATE INDEX IF NOT EXISTS deliveries_created ON deliveries (created_at)`,
+  `CREATE INDEX IF NOT EXISTS deliveries_order ON deliveries (published_at, idx, id)`,
   `CREATE TABLE IF NOT EXISTS attempts (
      id TEXT PRIMARY KEY, delivery_id TEXT NOT NULL, n INTEGER NOT NULL, started_at INTEGER NOT NULL,
      duration_ms INTEGER NOT NULL, status_code INTEGER, error_kind TEXT, error TEXT,
@@ -84,15 +84,19 @@ export class EndpointStore {
     return row ? (JSON.parse(row.event) as OutboundEvent) : null;
   }
 
-  /** History, newest first, keyset-paginated on (created_at, id). */
-  list(opts: { status?: DeliveryStatus; eventType?: string; before?: [number, string]; limit: number }): DeliveryRecord[] {
+  /** History, newest first in publish order, keyset-paginated on (published_at, idx, id). */
+  list(opts: { status?: DeliveryStatus; eventType?: string; before?: DeliveryCursor; limit: number }): DeliveryRecord[] {
     const where: string[] = [];
     const args: SqlStorageValue[] = [];
     if (opts.status) (where.push("status = ?"), args.push(opts.status));
     if (opts.eventType) (where.push("event_type = ?"), args.push(opts.eventType));
-    if (opts.before) (where.push("(created_at < ? OR (created_at = ? AND id < ?))"), args.push(opts.before[0], opts.before[0], opts.before[1]));
+    if (opts.before) {
+      const [p, i, id] = opts.before;
+      where.push("(published_at < ? OR (published_at = ? AND (idx < ? OR (idx = ? AND id < ?))))");
+      args.push(p, p, i, i, id);
+    }
     const sql = `SELECT * FROM deliveries ${where.length ? "WHERE " + where.join(" AND ") : ""}
-                 ORDER BY created_at DESC, id DESC LIMIT ?`;
+                 ORDER BY published_at DESC, idx DESC, id DESC LIMIT ?`;
     return this.sql.exec(sql, ...args, opts.limit).toArray().map(rowToRecord);
   }
 
@@ -163,6 +167,9 @@ export class EndpointStore {
   }
 }
 
+/** Position in the history: (published_at, index, id) of the last item of a page. */
+export type DeliveryCursor = [number, number, string];
+
 export interface DeliveryRecord {
   id: string;
   event_id: string;
@@ -175,8 +182,8 @@ export interface DeliveryRecord {
   published_at: string;
   created_at: string;
   finished_at: string | null;
-  /** internal: for cursors */
-  created_ms: number;
+  /** position for the next page's cursor */
+  cursor: DeliveryCursor;
 }
 
 export interface AttemptRecord {
@@ -222,6 +229,6 @@ function rowToRecord(r: Row): DeliveryRecord {
     published_at: new Date(Number(r.published_at)).toISOString(),
     created_at: new Date(Number(r.created_at)).toISOString(),
     finished_at: r.finished_at === null ? null : new Date(Number(r.finished_at)).toISOString(),
-    created_ms: Number(r.created_at),
+    cursor: [Number(r.published_at), Number(r.idx), String(r.id)],
   };
 }

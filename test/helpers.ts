@@ -113,12 +113,14 @@ export const atLeast = (n: number) => (log: Received[]) => log.filter((r) => r.m
 
 // ---- endpoint objects -------------------------------------------------------------------------
 
+import { endpointStub, type EndpointApi } from "../src/db/hooks";
 import type { EndpointDO } from "../src/endpoint/endpoint-do";
 
-export function endpoint(hookId: string): DurableObjectStub<EndpointDO> {
-  const ns = testEnv.ENDPOINTS;
-  return ns.get(ns.idFromName(hookId));
-}
+/** RPC to a hook's EndpointDO. */
+export const endpoint = (hookId: string): EndpointApi => endpointStub(testEnv.ENDPOINTS, hookId);
+/** The raw stub, for runInDurableObject / runDurableObjectAlarm. */
+export const endpointRaw = (hookId: string) =>
+  testEnv.ENDPOINTS.get(testEnv.ENDPOINTS.idFromName(hookId)) as unknown as DurableObjectStub<EndpointDO>;
 
 /** `data` of each POST the receiver saw (standard profile envelope). */
 export const dataOf = (log: Received[]) => log.filter((r) => r.method === "POST").map((r) => JSON.parse(r.body).data);

@@ -47,7 +47,7 @@ export interface RoutableEvent {
   type: string;
   channel?: string | null;
   changed_attributes?: string[] | null;
-  data: unknown;
+  data?: unknown;
 }
 
 export interface Subscription {

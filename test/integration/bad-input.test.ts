@@ -1,6 +1,6 @@
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, createHook, newTenant, type Tenant } from "../helpers";
+import { testEnv } from "../helpers";
 
 const OK = { url: "https://example.com/hook", events: ["a.*"] };
 let t: Tenant;
@@ -72,7 +72,7 @@ const CASES: Case[] = [
 ];
 
 async function hookState(): Promise<string> {
-  const rows = await env.DB.prepare("SELECT * FROM hooks WHERE tenant_id = ? ORDER BY id").bind(t.id).all();
+  const rows = await testEnv.DB.prepare("SELECT * FROM hooks WHERE tenant_id = ? ORDER BY id").bind(t.id).all();
   return JSON.stringify(rows.results);
 }
 

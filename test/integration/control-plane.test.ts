@@ -1,6 +1,6 @@
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, createHook, json, newTenant, OPERATOR, type Tenant } from "../helpers";
+import { testEnv } from "../helpers";
 
 const HOOK = { url: "https://example.com/hook", events: ["order.*"] };
 
@@ -19,7 +19,7 @@ describe("operator routes", () => {
     expect(created.key).toMatch(/^hk_/);
     const listed = await json(call(`/v1/tenants/${t.id}/api-keys`, { key: OPERATOR }));
     expect(JSON.stringify(listed)).not.toContain(created.key);
-    const row = await env.DB.prepare("SELECT * FROM api_keys WHERE id = ?").bind(created.id).first();
+    const row = await testEnv.DB.prepare("SELECT * FROM api_keys WHERE id = ?").bind(created.id).first();
     expect(JSON.stringify(row)).not.toContain(created.key);
   });
 
@@ -96,7 +96,7 @@ describe("hook secrets", () => {
     expect(list).not.toContain(hook.secret.slice(6));
     const patched = await (await call(`/v1/hooks/${hook.id}`, { method: "PATCH", key: t.key, body: { description: "d" } })).text();
     expect(patched).not.toContain(hook.secret.slice(6));
-    const row = await env.DB.prepare("SELECT * FROM hooks WHERE id = ?").bind(hook.id).first<Record<string, unknown>>();
+    const row = await testEnv.DB.prepare("SELECT * FROM hooks WHERE id = ?").bind(hook.id).first<Record<string, unknown>>();
     const dump = JSON.stringify(row);
     expect(dump).not.toContain(hook.secret.slice(6));
     expect(String(row!.secret_enc)).toMatch(/^v1\./);

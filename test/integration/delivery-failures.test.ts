@@ -2,6 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { EndpointDO } from "../../src/endpoint/endpoint-do";
 import { atLeast, boxUrl, call, createHook, dataOf, endpoint, json, newBox, newTenant, publish, script, waitFor } from "../helpers";
+import { endpointRaw } from "../helpers";
 
 const latest = async (hookId: string) => {
   const [d] = await endpoint(hookId).listDeliveries({ limit: 1 });
@@ -15,6 +16,7 @@ describe("failures and retries", () => {
     await script(box, [{ status: 503, headers: { "retry-after": "7" } }], { status: 200 });
     const hook = await createHook(t, { url: boxUrl(box), retry_schedule: [0, 1], order_window_ms: 0 });
     const stub = endpoint(hook.id);
+    const raw = endpointRaw(hook.id);
     await publish(t, { type: "x", data: { n: 1 } });
     const [first] = await waitFor(box, atLeast(1));
     await expect.poll(async () => (await latest(hook.id)).attempts.length).toBe(1);
@@ -22,18 +24,18 @@ describe("failures and retries", () => {
     expect(d.attempts[0]).toMatchObject({ status_code: 503, error_kind: "http_status", response_headers: { "retry-after": "7" } });
     const due = Date.parse(d.delivery.next_attempt_at!);
     expect(due - first!.at).toBeGreaterThanOrEqual(7_000 - 50);
-    expect(await runInDurableObject(stub, (_i, s) => s.storage.getAlarm())).toBe(due);
+    expect(await runInDurableObject(raw, (_i, s) => s.storage.getAlarm())).toBe(due);
 
     // Running the alarm early changes nothing: the retry is not due.
-    await runDurableObjectAlarm(stub);
+    await runDurableObjectAlarm(raw);
     expect((await received(box)).length).toBe(1);
 
     // Move the object's clock 7 s on: now it goes.
-    await runInDurableObject(stub, (i: EndpointDO) => {
+    await runInDurableObject(raw, (i: EndpointDO) => {
       const real = i.clock;
       i.clock = () => ({ ...real(), now: Date.now() + 7_000 });
     });
-    await runDurableObjectAlarm(stub);
+    await runDurableObjectAlarm(raw);
     const log = await waitFor(box, atLeast(2));
     expect(log[1]!.status).toBe(200);
     await expect.poll(async () => (await latest(hook.id)).delivery.status).toBe("succeeded");

@@ -5,6 +5,7 @@ import {
   atLeast, boxUrl, call, createHook, dataOf, endpoint, json, newBox, newTenant, publishBatch, script, seeded, waitFor,
   type Step,
 } from "../helpers";
+import { endpointRaw } from "../helpers";
 
 const N = 200;
 
@@ -59,6 +60,7 @@ describe("ordering", () => {
     const box = newBox("settle");
     const hook = await createHook(t, { url: boxUrl(box), events: ["*"], order_window_ms: 1000 });
     const stub = endpoint(hook.id);
+    const raw = endpointRaw(hook.id);
     const base = Date.now();
     const items = [5, 2, 9, 0, 7, 1, 8, 3, 6, 4].map((k) => ({
       id: `dlv_${String(k).padStart(26, "0")}`,
@@ -100,11 +102,12 @@ describe("ordering", () => {
     await script(box, [], { status: 500 });
     const hook = await createHook(t, { url: boxUrl(box), events: ["*"], ordering: "none", retry_schedule: [0, 600], order_window_ms: 0 });
     const stub = endpoint(hook.id);
+    const raw = endpointRaw(hook.id);
     // a retry far away, then a fresh delivery (lease soon), then check the alarm follows the earliest
     await publishBatch(t, [{ type: "a" }]);
     await waitFor(box, atLeast(1));
     const check = () =>
-      runInDurableObject(stub, async (instance: EndpointDO, state) => {
+      runInDurableObject(raw, async (instance: EndpointDO, state) => {
         const { wakeAt } = instance.snapshot();
         return { wakeAt, alarm: await state.storage.getAlarm() };
       });
@@ -116,6 +119,6 @@ describe("ordering", () => {
     await expect.poll(async () => (await check()).wakeAt, { timeout: 10_000 }).toBeLessThan(Date.now() + 60_000);
     ({ wakeAt, alarm } = await check());
     expect(alarm).toBe(wakeAt); // pulled forward to the lease expiry, not left at the retry
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runDurableObjectAlarm(raw)).toBe(true);
   });
 });

@@ -8,6 +8,7 @@ import worker from "../../src/index";
 import {
   atLeast, boxUrl, createHook, dataOf, endpoint, newBox, newTenant, publish, received, script, testEnv, waitFor,
 } from "../helpers";
+import { endpointRaw } from "../helpers";
 
 async function hookRow(id: string): Promise<HookRow> {
   const { getHook } = await import("../../src/db/hooks");
@@ -21,6 +22,7 @@ describe("crash safety and isolation", () => {
     const box = newBox("crash");
     const hook = await createHook(t, { url: boxUrl(box), order_window_ms: 0 });
     const stub = endpoint(hook.id);
+    const raw = endpointRaw(hook.id);
     const event = { id: "evt_crash", type: "x", timestamp: Date.now(), data: { crash: true } };
     const res = await stub.admit(toHookConfig(await hookRow(hook.id)), [
       { id: "dlv_01JD00000000000000000CRASH", dedupeKey: "evt_crash", eventId: "evt_crash", publishedAt: Date.now(), index: 0, event },
@@ -28,11 +30,11 @@ describe("crash safety and isolation", () => {
     expect(res.grants).toHaveLength(1); // ...and this "consumer" now dies without reporting
     expect(await received(box)).toEqual([]);
 
-    await runInDurableObject(stub, (i: EndpointDO) => {
+    await runInDurableObject(raw, (i: EndpointDO) => {
       const real = i.clock;
       i.clock = () => ({ ...real(), now: Date.now() + 31_000 }); // past the lease (timeout 15 s + margin)
     });
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runDurableObjectAlarm(raw)).toBe(true);
     const log = await waitFor(box, atLeast(1));
     expect(dataOf(log)).toEqual([{ crash: true }]);
     // the dead consumer's late report is ignored; exactly one delivery, succeeded

@@ -82,8 +82,8 @@ export interface Step {
   body?: string;
   reset?: boolean;
 }
-export async function script(box: string, steps: Step[], def?: Step) {
-  await fetch(`${receiverBase()}/_script/${box}`, { method: "POST", body: JSON.stringify({ steps, default: def }) });
+export async function script(box: string, steps: Step[], def?: Step, verify?: { profile: string; secrets: string[] }) {
+  await fetch(`${receiverBase()}/_script/${box}`, { method: "POST", body: JSON.stringify({ steps, default: def, verify }) });
 }
 
 export interface Received {
@@ -94,6 +94,8 @@ export interface Received {
   at: number;
   /** what the receiver answered: a status code, or "reset" */
   status: number | "reset";
+  /** with a verifier configured: the seed's own check per secret, on a tampered body, with a wrong secret */
+  verified?: { bySecret: boolean[]; tampered: boolean[]; wrongSecret: boolean };
 }
 export async function received(box: string): Promise<Received[]> {
   return (await fetch(`${receiverBase()}/_log/${box}`)).json();

@@ -1,9 +1,11 @@
 // A real HTTP receiver on 127.0.0.1 for tests and benchmarks, scripted per "box" (a path prefix):
-//   POST /_script/<box>  {"steps":[{status,delay_ms,headers,body,reset}], "default":{...}}
+//   POST /_script/<box>  {"steps":[{status,delay_ms,headers,body,reset}], "default":{...},
+//                         "verify":{"profile":"bimdata","secrets":["…"]}}   (seed-verifiers.mjs)
 //   GET  /_log/<box>     every request the box saw: method, path, headers, body (utf-8), at
 //   DELETE /_log/<box>   forget it
 // Any other request to /<box>/... is recorded and answered by the next step, or the default (200).
 import http from "node:http";
+import { verifyAll } from "./seed-verifiers.mjs";
 
 export function startReceiver(port = 0) {
   const boxes = new Map();
@@ -22,6 +24,7 @@ export function startReceiver(port = 0) {
         const b = box(second);
         b.steps = spec.steps ?? [];
         if (spec.default) b.def = spec.default;
+        if (spec.verify) b.verify = spec.verify;
         res.writeHead(204).end();
         return;
       }
@@ -36,8 +39,15 @@ export function startReceiver(port = 0) {
         return;
       }
       const b = box(first);
-      const step = b.steps.length ? b.steps.shift() : b.def;
+      let step = b.steps.length ? b.steps.shift() : b.def;
+      let verified;
+      if (b.verify && req.method === "POST") {
+        verified = verifyAll(b.verify.profile, body, req.headers, b.verify.secrets);
+        // like the seeds' receivers: an unverifiable request is refused
+        if (!verified.bySecret.some(Boolean)) step = { status: 401, body: "invalid signature" };
+      }
       b.log.push({
+        verified,
         method: req.method, path: req.url, headers: req.headers, body: body.toString("utf8"), at: Date.now(),
         status: step.reset ? "reset" : step.status ?? 200,
       });

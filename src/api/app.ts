@@ -7,6 +7,7 @@ import events from "./routes/events";
 import eventTypes from "./routes/event-types";
 import hooks from "./routes/hooks";
 import tenants from "./routes/tenants";
+import validate from "./routes/validate";
 import type { AppEnv } from "./types";
 
 export function createApp() {
@@ -36,6 +37,7 @@ export function createApp() {
   app.route("/v1/hooks", hooks);
   app.route("/v1/events", events);
   app.route("/v1/event-types", eventTypes);
+  app.route("/v1/validate", validate);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "An API key (hk_…)" });
   app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", { type: "http", scheme: "bearer", description: "The operator token (ADMIN_TOKEN)" });

@@ -14,6 +14,7 @@ import { hooks, type HookRow } from "../db/schema";
 import type { Env } from "../env";
 import { settings } from "../env";
 import { invalid } from "../errors";
+import { enqueueHandshake, newValidation } from "../lifecycle/handshake";
 
 export function checkUrlOrThrow(env: Env, url: string, field = "url"): string {
   const v = checkTargetUrl(url, settings(env).allowPrivateTargets);
@@ -50,7 +51,7 @@ export async function createHook(env: Env, tenantId: string, body: HookCreate): 
   const profile = body.profile ?? "standard";
   const url = checkUrlOrThrow(env, body.url);
   const secret = chooseSecret(profile, body.secret);
-  const validation = body.validation ?? "none";
+  const validation = body.validation ?? (profile === "itwin" ? "handshake" : "none");
   const row: HookRow = {
     id: newId("hook", now),
     tenantId,
@@ -75,6 +76,7 @@ export async function createHook(env: Env, tenantId: string, body: HookCreate): 
     validation,
     validationTokenHash: null,
     validationDeadline: null,
+    validationNote: null,
     secretEnc: secret === null ? null : await encryptSecret(env.ENCRYPTION_KEY, secret),
     prevSecretEnc: null,
     prevSecretUntil: null,
@@ -85,7 +87,14 @@ export async function createHook(env: Env, tenantId: string, body: HookCreate): 
     createdAt: now,
     updatedAt: now,
   };
+  let token: string | null = null;
+  if (validation === "handshake") {
+    const v = await newValidation(now);
+    Object.assign(row, v.patch);
+    token = v.token;
+  }
   await db(env.DB).insert(hooks).values(row);
+  if (token) await enqueueHandshake(env, row.id, token);
   return { row, secret };
 }
 
@@ -107,7 +116,17 @@ export async function updateHook(env: Env, row: HookRow, body: HookUpdate): Prom
   if (body.headers !== undefined) patch.headers = body.headers;
   if (body.metadata !== undefined) patch.metadata = body.metadata;
   if (body.expires_at !== undefined) patch.expiresAt = expiryMs(env, row.profile as ProfileName, body.expires_at, now);
+  // A handshake hook that moves to a new URL must prove the new receiver wants our requests.
+  if (patch.url && patch.url !== row.url && row.validation === "handshake") return revalidate(env, row, patch);
   return saveAndConfigure(env, row, patch);
+}
+
+/** Puts the hook back into pending_validation with a new token and runs the handshake again. */
+export async function revalidate(env: Env, row: HookRow, extra: Partial<HookRow> = {}): Promise<HookRow> {
+  const { token, patch } = await newValidation(Date.now());
+  const next = await saveAndConfigure(env, row, { ...extra, ...patch, updatedAt: Date.now() });
+  await enqueueHandshake(env, row.id, token);
+  return next;
 }
 
 /** Writes a patch to D1 and hands the new config to the hook's EndpointDO. */

@@ -117,6 +117,7 @@ export const Hook = z
     headers: z.record(z.string(), z.string()),
     metadata: z.record(z.string(), z.string()),
     validation: z.enum(["handshake", "none"]),
+    validation_note: z.string().nullable(),
     has_secret: z.boolean(),
     last_delivery: LastDelivery,
     created_at: z.string(),
@@ -165,4 +166,5 @@ export type EventMessage = z.infer<typeof EventMessage>;
 /** Jobs on `hookline-deliveries`. */
 export type DeliveryJob =
   | { kind: "drain"; hook_id: string; leases: string[] }
-  | { kind: "fanout"; event: EventMessage; hook_ids: string[] };
+  | { kind: "fanout"; event: EventMessage; hook_ids: string[] }
+  | { kind: "validate"; hook_id: string; token: string };

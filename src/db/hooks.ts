@@ -36,6 +36,7 @@ export function toHookOut(row: HookRow): HookOut {
     headers: row.headers,
     metadata: row.metadata,
     validation: row.validation as HookOut["validation"],
+    validation_note: row.validationNote,
     has_secret: row.secretEnc !== null,
     last_delivery: {
       status: last,
@@ -101,7 +102,7 @@ export async function hooksByIds(d1: D1Database, ids: string[]): Promise<HookRow
 
 /** The RPC surface of a hook's EndpointDO (typed by hand: Rpc's inference gives up on `unknown` payloads). */
 export type EndpointApi = {
-  [K in "admit" | "report" | "claim" | "configure" | "cancelAll" | "poke" | "listDeliveries" | "getDelivery" | "eventOf" | "failedSince" | "stats" | "snapshot"]:
+  [K in "admit" | "report" | "claim" | "configure" | "cancelAll" | "destroy" | "purge" | "poke" | "listDeliveries" | "getDelivery" | "eventOf" | "failedSince" | "stats" | "snapshot"]:
     (...args: Parameters<EndpointDO[K]>) => Promise<Awaited<ReturnType<EndpointDO[K]>>>;
 };
 

@@ -55,6 +55,8 @@ export const hooks = sqliteTable(
     validation: text("validation").notNull().default("none"),
     validationTokenHash: text("validation_token_hash"),
     validationDeadline: integer("validation_deadline"),
+    /** What the last handshake saw (e.g. "OPTIONS 200, Allow: POST"), for people debugging it. */
+    validationNote: text("validation_note"),
     /** AES-GCM sealed secrets; null secret = unsigned (Propstack, Speckle). */
     secretEnc: text("secret_enc"),
     prevSecretEnc: text("prev_secret_enc"),

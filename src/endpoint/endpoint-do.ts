@@ -78,6 +78,20 @@ export class EndpointDO extends DurableObject<Env> {
     return n;
   }
 
+  /** The hook is gone for good (deleted unvalidated): end what is live, then drop all storage. */
+  async destroy(): Promise<number> {
+    const n = await this.cancelAll();
+    await this.ctx.storage.deleteAll();
+    this.store.ensureSchema();
+    this.state = this.store.load();
+    return n;
+  }
+
+  /** Retention: history older than `before` (ms). Returns rows removed. */
+  purge(before: number): number {
+    return this.store.purge(before);
+  }
+
   async alarm(): Promise<void> {
     const clock = this.clock();
     await this.run({ type: "alarm" }, clock);

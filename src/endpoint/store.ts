@@ -29,7 +29,11 @@ type Row = Record<string, SqlStorageValue>;
 
 export class EndpointStore {
   constructor(private readonly sql: SqlStorage) {
-    for (const stmt of SCHEMA) sql.exec(stmt);
+    this.ensureSchema();
+  }
+
+  ensureSchema() {
+    for (const stmt of SCHEMA) this.sql.exec(stmt);
   }
 
   load(): MachineState {

@@ -8,6 +8,7 @@ import type { DeliveryJob } from "../core/schemas";
 import { endpointStub, hooksByIds } from "../db/hooks";
 import type { Env } from "../env";
 import type { Grant } from "../endpoint/types";
+import { HANDSHAKE_RETRY_DELAYS_S, runHandshake } from "../lifecycle/handshake";
 import { log } from "../log";
 import { Budget, runGrants } from "./drain";
 import { admitAll, toAdmitItem } from "./fanout";
@@ -30,6 +31,11 @@ export async function handleDeliveriesBatch(batch: MessageBatch<DeliveryJob>, en
         const work = rows.map((hook) => ({ hook, items: [{ ...item, id: newId("dlv") }], messages: new Set([msg.id]) }));
         grants.push(...(await admitAll(env, work, failed)));
         failed.size ? msg.retry() : msg.ack();
+      } else if (job.kind === "validate") {
+        const result = await runHandshake(env, job.hook_id, job.token);
+        const delay = HANDSHAKE_RETRY_DELAYS_S[msg.attempts - 1];
+        if (result === "transient" && delay !== undefined) msg.retry({ delaySeconds: delay });
+        else msg.ack();
       } else {
         log("warn", "unknown delivery job dropped to dead-letter", { message_id: msg.id });
         await env.DEAD.send({ reason: "unknown job kind", message_id: msg.id, body: job });

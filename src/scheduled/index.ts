@@ -1,14 +1,32 @@
-/** Cron entry: every 5 minutes the lifecycle jobs, daily the retention purge (DESIGN §7). */
+/**
+ * Cron (DESIGN §7). Every 5 minutes: expire hooks, delete unvalidated hooks past 2 days, disable
+ * hooks failing 5 days, sweep for stranded work. Daily: retention purge. `now` is the controller's
+ * scheduledTime, so tests can run the jobs at any moment. Every job is idempotent and bounded.
+ */
 import type { Env } from "../env";
 import { log } from "../log";
+import { disableFailing } from "./auto-disable";
+import { expireHooks } from "./expire";
+import { purgeHistory } from "./retention";
 import { sweepStranded } from "./sweep";
+import { deleteUnvalidated } from "./unvalidated";
+
+export const DAILY_CRON = "17 3 * * *";
+
+type Job = [name: string, run: (env: Env, now: number) => Promise<number>];
+const FREQUENT: Job[] = [
+  ["expired", expireHooks],
+  ["unvalidated_deleted", deleteUnvalidated],
+  ["failing_disabled", disableFailing],
+  ["stranded_poked", sweepStranded],
+];
+const DAILY: Job[] = [["history_purged", purgeHistory]];
 
 export async function runScheduled(cron: string, now: number, env: Env): Promise<Record<string, number>> {
   const results: Record<string, number> = {};
-  const jobs: [string, () => Promise<number>][] = [["sweep", () => sweepStranded(env, now)]];
-  for (const [name, job] of jobs) {
+  for (const [name, job] of cron === DAILY_CRON ? DAILY : FREQUENT) {
     try {
-      results[name] = await job();
+      results[name] = await job(env, now);
     } catch (err) {
       log("error", "cron job failed", { job: name, cron, error: String(err) });
     }

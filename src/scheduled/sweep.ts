@@ -8,7 +8,7 @@ import { db, endpointStub } from "../db/hooks";
 import { hooks } from "../db/schema";
 import type { Env } from "../env";
 
-const PER_RUN = 1000;
+import { CRON_POKE_BATCH as PER_RUN } from "./limits";
 
 export async function sweepStranded(env: Env, _now: number): Promise<number> {
   let poked = 0;

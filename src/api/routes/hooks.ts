@@ -5,7 +5,7 @@ import { Hook, HookCreate, HookId, HookUpdate } from "../../core/schemas";
 import { getHook, listHooks, toHookOut } from "../../db/hooks";
 import type { HookRow } from "../../db/schema";
 import { conflict, notFound } from "../../errors";
-import { createHook, deleteHook, rotateSecret, saveAndConfigure, updateHook } from "../hook-service";
+import { createHook, deleteHook, revalidate, rotateSecret, saveAndConfigure, updateHook } from "../hook-service";
 import { keyAuth } from "../middleware/auth";
 import { problems } from "../openapi";
 import { router } from "../router";
@@ -123,6 +123,19 @@ app.openapi(
   async (c) => {
     const row = await hookOr404(c, c.req.valid("param").id);
     return c.json(toHookOut(await saveAndConfigure(c.env, row, { enabled: false, updatedAt: Date.now() })), 200);
+  },
+);
+
+app.openapi(
+  createRoute({
+    method: "post", path: "/{id}/revalidate", tags: ["Hooks"], security,
+    summary: "Run the validation handshake again (the hook is pending until it passes or its link is opened)",
+    request: { params: Params },
+    responses: { 202: { description: "Handshake queued", ...json(Hook) }, ...problems(401, 403, 404, 422) },
+  }),
+  async (c) => {
+    const row = await hookOr404(c, c.req.valid("param").id);
+    return c.json(toHookOut(await revalidate(c.env, row)), 202);
   },
 );
 

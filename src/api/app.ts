@@ -5,7 +5,9 @@ import { MAX_REQUEST_BYTES } from "../core/policy";
 import { AppError, toProblemResponse } from "../errors";
 import events from "./routes/events";
 import eventTypes from "./routes/event-types";
+import deliveries from "./routes/deliveries";
 import hooks from "./routes/hooks";
+import stats from "./routes/stats";
 import tenants from "./routes/tenants";
 import validate from "./routes/validate";
 import type { AppEnv } from "./types";
@@ -35,6 +37,8 @@ export function createApp() {
 
   app.route("/v1/tenants", tenants);
   app.route("/v1/hooks", hooks);
+  app.route("/v1/hooks", deliveries);
+  app.route("/v1/stats", stats);
   app.route("/v1/events", events);
   app.route("/v1/event-types", eventTypes);
   app.route("/v1/validate", validate);

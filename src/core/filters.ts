@@ -34,8 +34,10 @@ export const HookFilter = z
   .openapi("HookFilter");
 export type HookFilter = z.infer<typeof HookFilter>;
 
+/** `*` means every event of yours: Hookline's own operational events (`hookline.*`) are only
+ *  delivered to hooks that name them, so a catch-all hook never receives alerts it did not ask for. */
 export function matchesPattern(pattern: string, type: string): boolean {
-  if (pattern === "*") return true;
+  if (pattern === "*") return !type.startsWith("hookline.");
   if (pattern.endsWith(".*")) {
     const prefix = pattern.slice(0, -1); // keeps the dot
     return type.startsWith(prefix) && type.length > prefix.length;

@@ -102,7 +102,7 @@ export async function hooksByIds(d1: D1Database, ids: string[]): Promise<HookRow
 
 /** The RPC surface of a hook's EndpointDO (typed by hand: Rpc's inference gives up on `unknown` payloads). */
 export type EndpointApi = {
-  [K in "admit" | "report" | "claim" | "configure" | "cancelAll" | "destroy" | "purge" | "poke" | "listDeliveries" | "getDelivery" | "eventOf" | "failedSince" | "stats" | "snapshot"]:
+  [K in "admit" | "report" | "claim" | "configure" | "cancelAll" | "destroy" | "purge" | "poke" | "listDeliveries" | "getDelivery" | "requeue" | "recover" | "stats" | "snapshot"]:
     (...args: Parameters<EndpointDO[K]>) => Promise<Awaited<ReturnType<EndpointDO[K]>>>;
 };
 

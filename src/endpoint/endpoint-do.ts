@@ -7,7 +7,9 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
 import { settings } from "../env";
 import { newId } from "../core/ids";
+import { percentile } from "../core/percentile";
 import { DAY_MS } from "../core/time";
+import { emitOperational, isOperational } from "../lifecycle/operational";
 import { log } from "../log";
 import { decide, nextWakeAt, type Clock, type Effect, type Input, type MachineState } from "./machine";
 import { EndpointStore, type AttemptRecord, type DeliveryCursor, type DeliveryRecord } from "./store";
@@ -115,21 +117,34 @@ export class EndpointDO extends DurableObject<Env> {
     return delivery ? { delivery, attempts: this.store.attempts(id) } : null;
   }
 
-  /** The stored event of a delivery (for resend). */
-  eventOf(id: string) {
-    const d = this.store.get(id);
-    return d ? { delivery: d, event: this.store.event(id) } : null;
+  /**
+   * New deliveries of the events behind `deliveryIds` (resend, recover), queued now like any other
+   * delivery and in the order given. Returns the new delivery ids (null where the id is unknown).
+   */
+  async requeue(config: HookConfig, deliveryIds: string[]): Promise<(string | null)[]> {
+    const now = Date.now();
+    const items: AdmitItem[] = [];
+    const out = deliveryIds.map((id, i) => {
+      const event = this.store.event(id);
+      if (!event) return null;
+      const fresh = newId("dlv", now);
+      items.push({ id: fresh, dedupeKey: `${event.id}#${fresh}`, eventId: event.id, publishedAt: now, index: i, event });
+      return fresh;
+    });
+    if (items.length) await this.admit(config, items, 0);
+    return out;
   }
 
-  failedSince(since: number): DeliveryRecord[] {
-    return this.store.failedSince(since);
+  /** Failed deliveries created since `since`, requeued in their original order. */
+  async recover(config: HookConfig, since: number): Promise<string[]> {
+    const failed = this.store.failedSince(since).map((d) => d.id);
+    return (await this.requeue(config, failed)).filter((x): x is string => x !== null);
   }
 
   stats(since: number) {
     const counts = this.store.counts(since);
     const lat = this.store.latencies(since);
-    const pct = (p: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))]! : null);
-    return { ...counts, attempts: lat.length, p50_ms: pct(50), p99_ms: pct(99), counters: this.state.counters };
+    return { ...counts, attempts: lat.length, p50_ms: percentile(lat, 50), p99_ms: percentile(lat, 99), counters: this.state.counters, latencies: lat };
   }
 
   /** For tests and the sweep. */
@@ -154,6 +169,7 @@ export class EndpointDO extends DurableObject<Env> {
           break;
         case "finish":
           this.store.update(e.delivery, clock.now, { status: e.status, at: e.at });
+          if (e.status === "failed") after.push(e);
           break;
         case "attempt":
           this.store.appendAttempt(e.deliveryId, e.attempt, e.outcome);
@@ -188,6 +204,17 @@ export class EndpointDO extends DurableObject<Env> {
           `UPDATE hooks SET status = 'disabled', disabled_reason = ?, updated_at = ? WHERE id = ? AND status = 'active'`,
         ).bind(e.reason, e.at, hookId).run();
         log("warn", "hook disabled", { hook_id: hookId, reason: e.reason });
+        await emitOperational(this.env, this.state.config!.tenantId, "hookline.hook.disabled", `${hookId}:${e.at}`, {
+          hook_id: hookId, url: this.state.config!.url, reason: e.reason, disabled_at: new Date(e.at).toISOString(),
+        });
+      } else if (e.type === "finish") {
+        const d = this.store.get(e.delivery.id);
+        if (d && !isOperational(d.event_type)) {
+          await emitOperational(this.env, this.state.config!.tenantId, "hookline.delivery.failed", e.delivery.id, {
+            hook_id: hookId, delivery_id: d.id, event_id: d.event_id, event_type: d.event_type,
+            attempts: d.attempts, last_error: d.last_error,
+          });
+        }
       }
     } catch (err) {
       // Leases that failed to release expire and are re-released by the alarm; nothing is lost.

@@ -8,6 +8,7 @@ import { AUTO_DISABLE_AFTER_MS, AUTO_DISABLE_MIN_ATTEMPTS } from "../core/policy
 import { db, endpointStub, toHookConfig } from "../db/hooks";
 import { hooks } from "../db/schema";
 import type { Env } from "../env";
+import { emitOperational } from "../lifecycle/operational";
 import { log } from "../log";
 import { CRON_BATCH } from "./limits";
 
@@ -24,6 +25,9 @@ export async function disableFailing(env: Env, now: number): Promise<number> {
     await db(env.DB).update(hooks).set(patch).where(and(eq(hooks.id, row.id), eq(hooks.status, "active")));
     await stub.configure(toHookConfig({ ...row, ...patch }));
     log("warn", "hook disabled", { hook_id: row.id, reason: "failing", failing_since: row.failingSince });
+    await emitOperational(env, row.tenantId, "hookline.hook.disabled", `${row.id}:${now}`, {
+      hook_id: row.id, url: row.url, reason: "failing", disabled_at: new Date(now).toISOString(),
+    });
     disabled++;
   }
   return disabled;

@@ -3,6 +3,7 @@ import { and, eq, isNotNull, lte } from "drizzle-orm";
 import { db, endpointStub, toHookConfig } from "../db/hooks";
 import { hooks } from "../db/schema";
 import type { Env } from "../env";
+import { emitOperational } from "../lifecycle/operational";
 import { log } from "../log";
 import { CRON_BATCH } from "./limits";
 
@@ -15,6 +16,9 @@ export async function expireHooks(env: Env, now: number): Promise<number> {
     await db(env.DB).update(hooks).set({ status: "expired", updatedAt: now }).where(and(eq(hooks.id, row.id), eq(hooks.status, "active")));
     await endpointStub(env.ENDPOINTS, row.id).configure(toHookConfig(next));
     log("info", "hook expired", { hook_id: row.id, tenant_id: row.tenantId });
+    await emitOperational(env, row.tenantId, "hookline.hook.expired", `${row.id}:${row.expiresAt}`, {
+      hook_id: row.id, url: row.url, expires_at: new Date(row.expiresAt!).toISOString(),
+    });
   }
   return due.length;
 }

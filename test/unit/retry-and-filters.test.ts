@@ -34,6 +34,8 @@ describe("event routing", () => {
     expect(matchesPattern("bcf.topic.*", "bcf.topic")).toBe(false);
     expect(matchesPattern("bcf.topic.*", "bcf.comment.creation")).toBe(false);
     expect(matchesPattern("*", "anything")).toBe(true);
+    expect(matchesPattern("*", "hookline.hook.disabled")).toBe(false);
+    expect(matchesPattern("hookline.*", "hookline.hook.disabled")).toBe(true);
     expect(matchesPattern("document_signed", "document_signed")).toBe(true);
     expect(matchesPattern("document_signed", "document_signed2")).toBe(false);
   });

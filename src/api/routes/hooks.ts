@@ -16,8 +16,8 @@ const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, ...j
 const Params = z.object({ id: HookId });
 const HookWithSecret = Hook.extend({ secret: z.string().nullable().openapi({ description: "Shown once." }) }).openapi("HookCreated");
 
+const manage = keyAuth("webhook:manage");
 const app = router();
-app.use("*", keyAuth("webhook:manage"));
 
 async function hookOr404(c: { env: import("../../env").Env; get: (k: "tenantId") => string }, id: string): Promise<HookRow> {
   const row = await getHook(c.env.DB, c.get("tenantId"), id);
@@ -27,7 +27,7 @@ async function hookOr404(c: { env: import("../../env").Env; get: (k: "tenantId")
 
 app.openapi(
   createRoute({
-    method: "post", path: "/", tags: ["Hooks"], security, summary: "Create a hook (the secret is returned once)",
+    method: "post", path: "/", tags: ["Hooks"], security, middleware: [manage] as const, summary: "Create a hook (the secret is returned once)",
     request: body(HookCreate),
     responses: { 201: { description: "Created", ...json(HookWithSecret) }, ...problems(400, 401, 403, 413, 415, 422) },
   }),
@@ -39,7 +39,7 @@ app.openapi(
 
 app.openapi(
   createRoute({
-    method: "get", path: "/", tags: ["Hooks"], security, summary: "List hooks (cursor pagination)",
+    method: "get", path: "/", tags: ["Hooks"], security, middleware: [manage] as const, summary: "List hooks (cursor pagination)",
     request: {
       query: z.strictObject({
         limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
@@ -58,7 +58,7 @@ app.openapi(
 
 app.openapi(
   createRoute({
-    method: "get", path: "/{id}", tags: ["Hooks"], security, summary: "Get a hook",
+    method: "get", path: "/{id}", tags: ["Hooks"], security, middleware: [manage] as const, summary: "Get a hook",
     request: { params: Params },
     responses: { 200: { description: "The hook", ...json(Hook) }, ...problems(401, 403, 404, 422) },
   }),
@@ -67,7 +67,7 @@ app.openapi(
 
 app.openapi(
   createRoute({
-    method: "patch", path: "/{id}", tags: ["Hooks"], security, summary: "Update a hook",
+    method: "patch", path: "/{id}", tags: ["Hooks"], security, middleware: [manage] as const, summary: "Update a hook",
     request: { params: Params, ...body(HookUpdate) },
     responses: { 200: { description: "Updated", ...json(Hook) }, ...problems(400, 401, 403, 404, 415, 422) },
   }),
@@ -79,7 +79,7 @@ app.openapi(
 
 app.openapi(
   createRoute({
-    method: "delete", path: "/{id}", tags: ["Hooks"], security, summary: "Delete a hook; pending deliveries end cancelled",
+    method: "delete", path: "/{id}", tags: ["Hooks"], security, middleware: [manage] as const, summary: "Delete a hook; pending deliveries end cancelled",
     request: { params: Params },
     responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404, 422) },
   }),
@@ -93,7 +93,7 @@ const Activate = z.strictObject({ expires_at: z.iso.datetime({ offset: true }).n
 
 app.openapi(
   createRoute({
-    method: "post", path: "/{id}/activate", tags: ["Hooks"], security,
+    method: "post", path: "/{id}/activate", tags: ["Hooks"], security, middleware: [manage] as const,
     summary: "Enable a hook; revives a disabled or expired one (expired needs a new expires_at)",
     request: { params: Params, body: { required: false, ...json(Activate) } },
     responses: { 200: { description: "Active", ...json(Hook) }, ...problems(401, 403, 404, 409, 422) },
@@ -116,7 +116,7 @@ app.openapi(
 
 app.openapi(
   createRoute({
-    method: "post", path: "/{id}/deactivate", tags: ["Hooks"], security, summary: "Stop delivering; the queue is kept",
+    method: "post", path: "/{id}/deactivate", tags: ["Hooks"], security, middleware: [manage] as const, summary: "Stop delivering; the queue is kept",
     request: { params: Params },
     responses: { 200: { description: "Deactivated", ...json(Hook) }, ...problems(401, 403, 404, 422) },
   }),
@@ -128,7 +128,7 @@ app.openapi(
 
 app.openapi(
   createRoute({
-    method: "post", path: "/{id}/revalidate", tags: ["Hooks"], security,
+    method: "post", path: "/{id}/revalidate", tags: ["Hooks"], security, middleware: [manage] as const,
     summary: "Run the validation handshake again (the hook is pending until it passes or its link is opened)",
     request: { params: Params },
     responses: { 202: { description: "Handshake queued", ...json(Hook) }, ...problems(401, 403, 404, 422) },
@@ -143,7 +143,7 @@ const Rotate = z.strictObject({ secret: z.string().max(256).optional() }).openap
 
 app.openapi(
   createRoute({
-    method: "post", path: "/{id}/rotate-secret", tags: ["Hooks"], security,
+    method: "post", path: "/{id}/rotate-secret", tags: ["Hooks"], security, middleware: [manage] as const,
     summary: "New secret (returned once); the previous one keeps signing for 24 h",
     request: { params: Params, body: { required: false, ...json(Rotate) } },
     responses: { 200: { description: "Rotated", ...json(z.object({ secret: z.string() })) }, ...problems(401, 403, 404, 422) },

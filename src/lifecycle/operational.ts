@@ -1,0 +1,24 @@
+/**
+ * Operational events (as Svix offers): Hookline publishes `hookline.hook.disabled`,
+ * `hookline.hook.expired` and `hookline.delivery.failed` into the tenant's own event stream, so a
+ * tenant can subscribe an alerting hook. A failed delivery of a `hookline.*` event raises nothing,
+ * so an alerting hook that fails can never feed itself.
+ */
+import type { EventMessage } from "../core/schemas";
+import type { Env } from "../env";
+import { log } from "../log";
+
+export type OperationalType = "hookline.hook.disabled" | "hookline.hook.expired" | "hookline.delivery.failed";
+
+export const isOperational = (type: string) => type.startsWith("hookline.");
+
+/** `key` makes the event id deterministic, so a retried emission is delivered once. */
+export async function emitOperational(env: Env, tenantId: string, type: OperationalType, key: string, data: Record<string, unknown>) {
+  const now = Date.now();
+  const msg: EventMessage = { v: 1, tenant_id: tenantId, id: `${type}:${key}`, type, data, published_at: now, index: 0 };
+  try {
+    await env.EVENTS.send(msg, { contentType: "json" });
+  } catch (err) {
+    log("error", "operational event not sent", { type, tenant_id: tenantId, error: String(err) });
+  }
+}

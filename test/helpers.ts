@@ -24,7 +24,7 @@ export async function call(path: string, init: CallInit = {}): Promise<Response>
     body = JSON.stringify(init.body);
     headers["content-type"] ??= "application/json";
   }
-  const req = new Request(BASE + path, { method: init.method ?? (body !== undefined ? "POST" : "GET"), headers, body });
+  const req = new Request(BASE + path, { method: init.method ?? (body !== undefined ? "POST" : "GET"), headers, body, redirect: "manual" });
   return (exports as unknown as { default: { fetch(r: Request): Promise<Response> } }).default.fetch(req);
 }
 

@@ -1,5 +1,7 @@
 /** The HTTP surface: /v1 API, /openapi.json. One error path (toProblemResponse). */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { swaggerUI } from "@hono/swagger-ui";
+import dashboard from "../dashboard";
 import { bodyLimit } from "hono/body-limit";
 import { MAX_REQUEST_BYTES } from "../core/policy";
 import { AppError, toProblemResponse } from "../errors";
@@ -50,6 +52,8 @@ export function createApp() {
     info: { title: "Hookline", version: "0.1.0", description: "Webhook delivery: publish events, Hookline signs and delivers them in order with retries." },
     servers: [{ url: new URL(c.req.url).origin }],
   }));
-  app.get("/", (c) => c.json({ name: "hookline", docs: "/openapi.json" }));
+  app.get("/docs", swaggerUI({ url: "/openapi.json", title: "Hookline API" }));
+  app.route("/dashboard", dashboard);
+  app.get("/", (c) => c.json({ name: "hookline", docs: "/docs", openapi: "/openapi.json", dashboard: "/dashboard" }));
   return app;
 }

@@ -13,7 +13,7 @@ import { db, endpointStub, toHookConfig } from "../db/hooks";
 import { hooks, type HookRow } from "../db/schema";
 import type { Env } from "../env";
 import { settings } from "../env";
-import { invalid } from "../errors";
+import { conflict, invalid } from "../errors";
 import { enqueueHandshake, newValidation } from "../lifecycle/handshake";
 
 export function checkUrlOrThrow(env: Env, url: string, field = "url"): string {
@@ -155,4 +155,38 @@ export async function rotateSecret(env: Env, row: HookRow, supplied?: string): P
 export async function deleteHook(env: Env, row: HookRow): Promise<void> {
   await db(env.DB).delete(hooks).where(eq(hooks.id, row.id));
   await endpointStub(env.ENDPOINTS, row.id).cancelAll();
+}
+
+/** Enable a hook; a disabled or expired one is revived (an expired one needs a future expiry). */
+export async function activateHook(env: Env, row: HookRow, expiresAt?: string | null): Promise<HookRow> {
+  const now = Date.now();
+  if (row.status === "pending_validation") throw conflict("The hook has not been validated yet.");
+  const newExpiry = expiresAt === undefined ? row.expiresAt : expiresAt === null ? null : Date.parse(expiresAt);
+  if (newExpiry !== null && newExpiry <= now) {
+    throw conflict("The hook has expired: activate it with a future expires_at (or null for never).");
+  }
+  return saveAndConfigure(env, row, {
+    enabled: true, status: "active", disabledReason: null, expiresAt: newExpiry, failingSince: null, updatedAt: now,
+  });
+}
+
+/** Stop delivering; the EndpointDO keeps the queue until the hook is activated again. */
+export const deactivateHook = (env: Env, row: HookRow) => saveAndConfigure(env, row, { enabled: false, updatedAt: Date.now() });
+
+/** A signed `hookline.ping` to this hook only, through the real pipeline. */
+export async function sendTestPing(env: Env, row: HookRow): Promise<{ eventId: string; deliveryId: string }> {
+  const now = Date.now();
+  const eventId = newId("evt", now);
+  const deliveryId = newId("dlv", now);
+  await endpointStub(env.ENDPOINTS, row.id).admit(toHookConfig(row), [{
+    id: deliveryId, dedupeKey: eventId, eventId, publishedAt: now, index: 0,
+    event: { id: eventId, type: "hookline.ping", timestamp: now, channel: null, data: { message: "ping from Hookline", hook_id: row.id } },
+  }], 0);
+  return { eventId, deliveryId };
+}
+
+/** A new delivery of the same event; null when the delivery is unknown. */
+export async function resendDelivery(env: Env, row: HookRow, deliveryId: string): Promise<string | null> {
+  const [fresh] = await endpointStub(env.ENDPOINTS, row.id).requeue(toHookConfig(row), [deliveryId]);
+  return fresh ?? null;
 }

@@ -3,6 +3,7 @@
  * stored as SHA-256) carry scopes and belong to one tenant.
  */
 import { createMiddleware } from "hono/factory";
+import type { Context } from "hono";
 import { and, eq, isNull } from "drizzle-orm";
 import { sha256Hex, timingSafeEqual } from "../../core/crypto";
 import { KEY_TOUCH_INTERVAL_MS } from "../../core/policy";
@@ -26,31 +27,47 @@ export const operatorAuth = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
+export interface KeyIdentity {
+  keyId: string;
+  tenantId: string;
+  scopes: Scope[];
+  strictTypes: boolean;
+}
+
+/** The live (not revoked) API key behind `token`, or null. Refreshes last_used_at at most hourly. */
+export async function authenticateKey(c: Context<AppEnv>, token: string | null): Promise<KeyIdentity | null> {
+  if (!token || !token.startsWith("hk_") || token.length > 200) return null;
+  const rows = await db(c.env.DB)
+    .select({ key: apiKeys, strictTypes: tenants.strictTypes })
+    .from(apiKeys)
+    .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+    .where(and(eq(apiKeys.hash, await sha256Hex(token)), isNull(apiKeys.revokedAt)))
+    .limit(1);
+  const row = rows[0];
+  if (!row) return null;
+  const now = Date.now();
+  if (!row.key.lastUsedAt || now - row.key.lastUsedAt > KEY_TOUCH_INTERVAL_MS) {
+    await background(c, db(c.env.DB).update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.key.id)));
+  }
+  return { keyId: row.key.id, tenantId: row.key.tenantId, scopes: row.key.scopes as Scope[], strictTypes: row.strictTypes };
+}
+
+/** Puts an identity on the context, or throws 403 when it holds none of `scopes`. */
+export function admit(c: Context<AppEnv>, who: KeyIdentity, scopes: Scope[]) {
+  if (scopes.length && !scopes.some((s) => who.scopes.includes(s))) {
+    throw forbidden(`This API key lacks the ${scopes.join(" or ")} scope.`);
+  }
+  c.set("tenantId", who.tenantId);
+  c.set("scopes", who.scopes);
+  c.set("keyId", who.keyId);
+  c.set("strictTypes", who.strictTypes);
+}
+
 /** Requires an API key holding `scope` (any of them, when several are given). */
 export const keyAuth = (...scopes: Scope[]) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const token = bearer(c.req.header("authorization"));
-    if (!token || !token.startsWith("hk_") || token.length > 200) throw unauthorized();
-    const hash = await sha256Hex(token);
-    const rows = await db(c.env.DB)
-      .select({ key: apiKeys, strictTypes: tenants.strictTypes })
-      .from(apiKeys)
-      .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
-      .where(and(eq(apiKeys.hash, hash), isNull(apiKeys.revokedAt)))
-      .limit(1);
-    const key = rows[0]?.key;
-    if (!key) throw unauthorized();
-    const held = key.scopes as Scope[];
-    if (scopes.length && !scopes.some((s) => held.includes(s))) {
-      throw forbidden(`This API key lacks the ${scopes.join(" or ")} scope.`);
-    }
-    c.set("tenantId", key.tenantId);
-    c.set("scopes", held);
-    c.set("keyId", key.id);
-    c.set("strictTypes", rows[0]!.strictTypes);
-    const now = Date.now();
-    if (!key.lastUsedAt || now - key.lastUsedAt > KEY_TOUCH_INTERVAL_MS) {
-      background(c, db(c.env.DB).update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, key.id)));
-    }
+    const who = await authenticateKey(c, bearer(c.req.header("authorization")));
+    if (!who) throw unauthorized();
+    admit(c, who, scopes);
     await next();
   });

@@ -3,7 +3,6 @@
  * Everything is read from (and queued through) the hook's EndpointDO, not D1.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { newId } from "../../core/ids";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../../core/policy";
 import { DeliveryId, HookId } from "../../core/schemas";
 import { DAY_MS } from "../../core/time";
@@ -11,6 +10,7 @@ import { endpointStub, getHook, toHookConfig } from "../../db/hooks";
 import type { HookRow } from "../../db/schema";
 import type { Env } from "../../env";
 import { invalid, notFound } from "../../errors";
+import { resendDelivery, sendTestPing } from "../hook-service";
 import { keyAuth } from "../middleware/auth";
 import { problems } from "../openapi";
 import { router } from "../router";
@@ -108,7 +108,7 @@ app.openapi(
   async (c) => {
     const { id, delivery } = c.req.valid("param");
     const row = await hookOr404(c.env, c.get("tenantId"), id);
-    const [fresh] = await endpointStub(c.env.ENDPOINTS, id).requeue(toHookConfig(row), [delivery]);
+    const fresh = await resendDelivery(c.env, row, delivery);
     if (!fresh) throw notFound("delivery");
     return c.json({ id: fresh, resent_from: delivery }, 202);
   },
@@ -144,13 +144,7 @@ app.openapi(
   async (c) => {
     const { id } = c.req.valid("param");
     const row = await hookOr404(c.env, c.get("tenantId"), id);
-    const now = Date.now();
-    const eventId = newId("evt", now);
-    const deliveryId = newId("dlv", now);
-    await endpointStub(c.env.ENDPOINTS, id).admit(toHookConfig(row), [{
-      id: deliveryId, dedupeKey: eventId, eventId, publishedAt: now, index: 0,
-      event: { id: eventId, type: "hookline.ping", timestamp: now, channel: null, data: { message: "ping from Hookline", hook_id: id } },
-    }], 0);
+    const { eventId, deliveryId } = await sendTestPing(c.env, row);
     return c.json({ event_id: eventId, delivery_id: deliveryId }, 202);
   },
 );

@@ -4,8 +4,8 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../../core/policy";
 import { Hook, HookCreate, HookId, HookUpdate } from "../../core/schemas";
 import { getHook, listHooks, toHookOut } from "../../db/hooks";
 import type { HookRow } from "../../db/schema";
-import { conflict, notFound } from "../../errors";
-import { createHook, deleteHook, revalidate, rotateSecret, saveAndConfigure, updateHook } from "../hook-service";
+import { notFound } from "../../errors";
+import { activateHook, createHook, deactivateHook, deleteHook, revalidate, rotateSecret, updateHook } from "../hook-service";
 import { keyAuth } from "../middleware/auth";
 import { problems } from "../openapi";
 import { router } from "../router";
@@ -101,16 +101,7 @@ app.openapi(
   async (c) => {
     const row = await hookOr404(c, c.req.valid("param").id);
     const { expires_at } = (c.req.valid("json") as z.infer<typeof Activate> | undefined) ?? {};
-    const now = Date.now();
-    if (row.status === "pending_validation") throw conflict("The hook has not been validated yet.");
-    const newExpiry = expires_at === undefined ? row.expiresAt : expires_at === null ? null : Date.parse(expires_at);
-    if (newExpiry !== null && newExpiry <= now) {
-      throw conflict("The hook has expired: activate it with a future expires_at (or null for never).");
-    }
-    const next = await saveAndConfigure(c.env, row, {
-      enabled: true, status: "active", disabledReason: null, expiresAt: newExpiry, failingSince: null, updatedAt: now,
-    });
-    return c.json(toHookOut(next), 200);
+    return c.json(toHookOut(await activateHook(c.env, row, expires_at)), 200);
   },
 );
 
@@ -122,7 +113,7 @@ app.openapi(
   }),
   async (c) => {
     const row = await hookOr404(c, c.req.valid("param").id);
-    return c.json(toHookOut(await saveAndConfigure(c.env, row, { enabled: false, updatedAt: Date.now() })), 200);
+    return c.json(toHookOut(await deactivateHook(c.env, row)), 200);
   },
 );
 

@@ -11,7 +11,8 @@ main{max-width:1100px;margin:1.2rem auto;padding:0 1rem}
 table{width:100%;border-collapse:collapse;background:#fff;box-shadow:0 1px 2px #0001}
 th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid #e8eaee;vertical-align:top}
 th{font-size:12px;text-transform:uppercase;color:#667}
-.icon{font-size:18px;cursor:help}.muted{color:#778}.mono{font-family:ui-monospace,monospace;font-size:12px}
+.icon{font-size:18px;cursor:help;font-family:"Noto Color Emoji","Apple Color Emoji","Segoe UI Emoji",system-ui}
+.icon[data-status=succeeded]{color:#1a7f37}.icon[data-status=failed]{color:#cf222e}.icon[data-status=none]{color:#8c959f}.muted{color:#778}.mono{font-family:ui-monospace,monospace;font-size:12px}
 button{font:inherit;padding:.3rem .7rem;border:1px solid #bbc;border-radius:4px;background:#fff;cursor:pointer}
 button.primary{background:#2456d3;color:#fff;border-color:#2456d3}
 .flash{background:#e7f5ea;border:1px solid #9bd3a8;padding:.5rem .8rem;margin-bottom:1rem}

@@ -1,0 +1,74 @@
+/**
+ * The dashboard in a real browser (Debian's chromium, driven by playwright-core) against wrangler dev.
+ * Skipped, with a message, where chromium is not installed (.ci/run installs it).
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, base, box, boxUrl, ok, script, seen, tenant, until } from "./client";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium) console.warn(`[dashboard-browser] skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+
+describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+  });
+  afterAll(async () => browser?.close());
+
+  it("signs in, shows a ✔ hook and a ❌ hook with its error on hover, opens a history, resends and sees the new attempt", async () => {
+    const t = await tenant("browser");
+    const good = box("good");
+    const bad = box("bad");
+    await script(bad, [], { status: 500, body: "database is down" });
+    const okHook = await ok(api("/v1/hooks", { key: t.key, body: { url: boxUrl(good), description: "Billing sync", order_window_ms: 0 } }));
+    await ok(api("/v1/hooks", { key: t.key, body: { url: boxUrl(bad), description: "CRM import", retry_schedule: [0], order_window_ms: 0 } }));
+    await ok(api("/v1/events", { key: t.key, body: { type: "invoice.paid", data: { invoice: "INV-1001", amount: 250 } } }));
+    await until(() => seen(good), (l) => l.length >= 1, 30_000, "first delivery");
+    await until(() => seen(bad), (l) => l.length >= 1, 30_000, "failing delivery");
+    await until(async () => (await ok(api(`/v1/hooks?limit=10`, { key: t.key }))).data.map((h: any) => h.last_delivery.status).sort().join(), (v) => v === "failed,succeeded", 30_000, "last status");
+
+    const page = await browser.newPage({ viewport: { width: 1200, height: 720 } });
+    await page.goto(`${base()}/dashboard`);
+    expect(page.url()).toContain("/dashboard/login");
+    await page.fill("#key", t.key);
+    await page.click("button[type=submit]");
+    await page.waitForURL(`${base()}/dashboard`);
+
+    const okIcon = page.locator(`tr[data-hook="${okHook.id}"] .icon`);
+    await expect(okIcon.textContent()).resolves.toBe("✔");
+    const badIcon = page.locator('tr:has-text("CRM import") .icon');
+    await expect(badIcon.textContent()).resolves.toBe("❌");
+    await badIcon.hover();
+    await expect(badIcon.getAttribute("title")).resolves.toBe("Last request failed: HTTP 500");
+    mkdirSync(join(process.cwd(), "docs"), { recursive: true });
+    await page.screenshot({ path: join(process.cwd(), "docs", "dashboard.png") });
+
+    await page.click(`a[href="/dashboard/hooks/${okHook.id}"]`);
+    await page.waitForURL(`**/dashboard/hooks/${okHook.id}`);
+    const rows = page.locator("tr[data-delivery]");
+    await expect(rows.count()).resolves.toBe(1);
+    await page.locator("tr[data-delivery] details summary").first().click();
+    await expect(page.locator("tr[data-attempt]").count()).resolves.toBe(1);
+
+    await page.click('tr[data-delivery] button:has-text("Resend")');
+    await page.waitForURL(/done=Resent/);
+    await expect(page.locator(".flash").textContent()).resolves.toBe("Resent.");
+    await until(() => seen(good), (l) => l.length >= 2, 30_000, "resent delivery");
+    // the new delivery and its attempt show up in the history
+    await until(async () => {
+      await page.reload();
+      return page.locator('tr[data-delivery] td[data-status="succeeded"]').count();
+    }, (n) => n === 2, 30_000, "resend in history");
+    await page.locator("tr[data-delivery] details summary").first().click();
+    await expect(page.locator("tr[data-delivery]").first().locator("tr[data-attempt]").count()).resolves.toBe(1);
+    await page.screenshot({ path: join(process.cwd(), "docs", "dashboard-history.png"), fullPage: true });
+    await page.close();
+  });
+});

@@ -50,6 +50,7 @@ export function startReceiver(port = 0) {
         verified,
         method: req.method, path: req.url, headers: req.headers, body: body.toString("utf8"), at: Date.now(),
         status: step.reset ? "reset" : step.status ?? 200,
+        delay_ms: step.delay_ms ?? 0,
       });
       const reply = () => {
         if (step.reset) {

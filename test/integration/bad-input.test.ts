@@ -1,8 +1,8 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, createHook, newTenant, type Tenant } from "../helpers";
 import { testEnv } from "../helpers";
 
-const OK = { url: "https://example.com/hook", events: ["a.*"] };
+const OK = { url: "http://127.0.0.1:9/hook", events: ["a.*"] };
 let t: Tenant;
 let hookId: string;
 
@@ -69,6 +69,22 @@ const CASES: Case[] = [
   { name: "empty batch", method: "POST", path: () => "/v1/events/batch", body: { events: [] }, status: 422 },
   { name: "batch over 256 KB", method: "POST", path: () => "/v1/events/batch", body: { events: Array.from({ length: 3 }, () => ({ type: "a", data: "x".repeat(95 * 1024) })) }, status: 413 },
   { name: "event as text/plain", method: "POST", path: () => "/v1/events", raw: '{"type":"a"}', headers: { "content-type": "text/plain" }, status: 415 },
+  // history and operations
+  { name: "deliveries: bad cursor", method: "GET", path: () => `/v1/hooks/${hookId}/deliveries?cursor=%%%`, status: 422 },
+  { name: "deliveries: unknown status", method: "GET", path: () => `/v1/hooks/${hookId}/deliveries?status=lost`, status: 422 },
+  { name: "delivery id traversal", method: "GET", path: () => `/v1/hooks/${hookId}/deliveries/..%2F..%2Fx`, status: 422 },
+  { name: "resend an unknown delivery", method: "POST", path: () => `/v1/hooks/${hookId}/deliveries/dlv_01JD0000000000000000000000/resend`, status: 404 },
+  { name: "recover without since", method: "POST", path: () => `/v1/hooks/${hookId}/recover`, body: {}, status: 422 },
+  { name: "recover more than 14 days back", method: "POST", path: () => `/v1/hooks/${hookId}/recover`, body: { since: "2020-01-01T00:00:00Z" }, status: 422 },
+  { name: "rotate with a weak secret", method: "POST", path: () => `/v1/hooks/${hookId}/rotate-secret`, body: { secret: "x" }, status: 422 },
+  { name: "stats window out of range", method: "GET", path: () => "/v1/stats?window_hours=0", status: 422 },
+  // catalogue
+  { name: "event type with a bad name", method: "POST", path: () => "/v1/event-types", body: { name: "a b" }, status: 422 },
+  { name: "event type duplicate", method: "POST", path: () => "/v1/event-types", body: { name: "dup.type" }, status: 409 },
+  { name: "presets of an unknown profile", method: "GET", path: () => "/v1/event-types/presets/github", status: 422 },
+  { name: "archive an unknown event type", method: "PATCH", path: () => "/v1/event-types/nope.nope", body: { archived: true }, status: 404 },
+  // public validation link
+  { name: "validation link for nothing", method: "GET", path: () => "/v1/validate/hook_x/abc", status: 404 },
 ];
 
 async function hookState(): Promise<string> {
@@ -80,7 +96,10 @@ describe(`bad input (${CASES.length} cases)`, () => {
   beforeAll(async () => {
     t = await newTenant();
     hookId = (await createHook(t, OK)).id;
+    await call("/v1/event-types", { key: t.key, body: { name: "dup.type" } });
   });
+
+  afterAll(() => console.log(`bad inputs tried: ${CASES.length} (+5 operator routes), every one a 4xx problem+json with state unchanged`));
 
   it.each(CASES)("$name → $status problem+json, nothing stored", async (c) => {
     const before = await hookState();
@@ -99,5 +118,19 @@ describe(`bad input (${CASES.length} cases)`, () => {
     const res = await call("/v1/hooks", { key: t.key, body: { ...OK, retry_schedule: [0, "5"] } });
     const p = await res.json<any>();
     expect(p.errors).toContainEqual({ loc: ["body", "retry_schedule", 1], msg: expect.any(String) });
+  });
+});
+
+describe("bad input on operator routes", () => {
+  it.each([
+    { name: "tenant without a name", path: "/v1/tenants", body: {}, status: 422 },
+    { name: "tenant with unknown field", path: "/v1/tenants", body: { name: "x", plan: "gold" }, status: 422 },
+    { name: "key with an unknown scope", path: "/v1/tenants/ten_01JD0000000000000000000000/api-keys", body: { scopes: ["root"] }, status: 422 },
+    { name: "key for a missing tenant", path: "/v1/tenants/ten_01JD0000000000000000000000/api-keys", body: { scopes: ["events:publish"] }, status: 404 },
+    { name: "key for a malformed tenant id", path: "/v1/tenants/ten_../api-keys", body: { scopes: ["events:publish"] }, status: 422 },
+  ])("$name → $status", async (c) => {
+    const res = await call(c.path, { key: "test-operator-token", body: c.body });
+    expect(res.status).toBe(c.status);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
   });
 });

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { call, createHook, json, newTenant, OPERATOR, type Tenant } from "../helpers";
 import { testEnv } from "../helpers";
 
-const HOOK = { url: "https://example.com/hook", events: ["order.*"] };
+const HOOK = { url: "http://127.0.0.1:9/hook", events: ["order.*"] };
 
 describe("operator routes", () => {
   it("need the operator token", async () => {

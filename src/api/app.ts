@@ -2,6 +2,10 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import dashboard from "../dashboard";
+import bimdata from "../compat/bimdata";
+import itwin from "../compat/itwin";
+import propstack from "../compat/propstack";
+import speckle from "../compat/speckle";
 import { bodyLimit } from "hono/body-limit";
 import { MAX_REQUEST_BYTES } from "../core/policy";
 import { AppError, toProblemResponse } from "../errors";
@@ -20,10 +24,15 @@ export function createApp() {
   app.onError((err, c) => toProblemResponse(err, new URL(c.req.url).pathname));
   app.notFound((c) => toProblemResponse(new AppError(404, "not-found", "Not found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`)));
 
-  app.use("/v1/*", bodyLimit({
+  for (const prefix of ["/v1/*", "/compat/*"]) app.use(prefix, bodyLimit({
     maxSize: MAX_REQUEST_BYTES,
     onError: () => { throw new AppError(413, "payload-too-large", "Payload too large", `Request bodies are limited to ${MAX_REQUEST_BYTES} bytes.`); },
   }));
+  // The same hooks, shaped like the seed systems' own management APIs.
+  app.route("/compat/propstack", propstack);
+  app.route("/compat/itwin", itwin);
+  app.route("/compat/bimdata", bimdata);
+  app.route("/compat/speckle", speckle);
   // Bodies are JSON: anything else is refused before validation, so it can never reach a handler.
   app.use("/v1/*", async (c, next) => {
     const m = c.req.method;

@@ -46,7 +46,14 @@ function chooseSecret(profileName: ProfileName, supplied: string | null | undefi
   return supplied;
 }
 
-export async function createHook(env: Env, tenantId: string, body: HookCreate): Promise<{ row: HookRow; secret: string | null }> {
+export interface CreateOptions {
+  /** façade id (see hooks.alias) */
+  alias?: string | null;
+  /** one-off target (Idfy): not routed, not listed, removed after its last delivery */
+  ephemeral?: boolean;
+}
+
+export async function createHook(env: Env, tenantId: string, body: HookCreate, opts: CreateOptions = {}): Promise<{ row: HookRow; secret: string | null }> {
   const now = Date.now();
   const profile = body.profile ?? "standard";
   const url = checkUrlOrThrow(env, body.url);
@@ -84,6 +91,8 @@ export async function createHook(env: Env, tenantId: string, body: HookCreate): 
     lastError: null,
     lastDeliveryAt: null,
     failingSince: null,
+    alias: opts.alias ?? null,
+    ephemeral: opts.ephemeral ?? false,
     createdAt: now,
     updatedAt: now,
   };

@@ -118,6 +118,7 @@ export const Hook = z
     metadata: z.record(z.string(), z.string()),
     validation: z.enum(["handshake", "none"]),
     validation_note: z.string().nullable(),
+    alias: z.string().nullable().openapi({ description: "The id a compatibility façade shows for this hook" }),
     has_secret: z.boolean(),
     last_delivery: LastDelivery,
     created_at: z.string(),
@@ -138,6 +139,14 @@ export const EventIn = z
     occurred_at: z.iso.datetime({ offset: true }).optional(),
     actor: z.string().max(200).optional(),
     summary: z.string().max(1000).optional(),
+    target: z
+      .strictObject({
+        url: z.string().min(1).max(2048),
+        profile: Profile.optional(),
+        secret: z.string().max(256).optional(),
+      })
+      .optional()
+      .openapi({ description: "A one-off target (Idfy's advanced.webhook): delivered here instead of to subscriptions, through an ephemeral hook removed after its last delivery." }),
   })
   .openapi("Event");
 export type EventIn = z.infer<typeof EventIn>;
@@ -160,6 +169,8 @@ export const EventMessage = z.strictObject({
   index: z.number().int().nonnegative().nullish(),
   actor: z.string().max(200).nullish(),
   summary: z.string().max(1000).nullish(),
+  /** set by the API for a one-off target: deliver to this hook only */
+  target_hook_id: HookId.nullish(),
 });
 export type EventMessage = z.infer<typeof EventMessage>;
 

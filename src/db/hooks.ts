@@ -37,6 +37,7 @@ export function toHookOut(row: HookRow): HookOut {
     metadata: row.metadata,
     validation: row.validation as HookOut["validation"],
     validation_note: row.validationNote,
+    alias: row.alias,
     has_secret: row.secretEnc !== null,
     last_delivery: {
       status: last,
@@ -69,6 +70,7 @@ export function toHookConfig(row: HookRow): HookConfig {
     retrySchedule: row.retrySchedule ?? null,
     rateLimitPerS: row.rateLimitPerS,
     active: row.status === "active" && row.enabled,
+    ephemeral: row.ephemeral,
   };
 }
 
@@ -78,7 +80,8 @@ export async function getHook(d1: D1Database, tenantId: string, id: string): Pro
 }
 
 export async function listHooks(d1: D1Database, tenantId: string, after: string | undefined, limit: number): Promise<HookRow[]> {
-  const cond = after ? and(eq(hooks.tenantId, tenantId), gt(hooks.id, after)) : eq(hooks.tenantId, tenantId);
+  const mine = and(eq(hooks.tenantId, tenantId), eq(hooks.ephemeral, false));
+  const cond = after ? and(mine, gt(hooks.id, after)) : mine;
   return db(d1).select().from(hooks).where(cond).orderBy(asc(hooks.id)).limit(limit);
 }
 
@@ -88,7 +91,7 @@ export async function routableHooks(d1: D1Database, tenantIds: string[]): Promis
   return db(d1)
     .select()
     .from(hooks)
-    .where(and(inArray(hooks.tenantId, tenantIds), eq(hooks.status, "active"), eq(hooks.enabled, true)));
+    .where(and(inArray(hooks.tenantId, tenantIds), eq(hooks.status, "active"), eq(hooks.enabled, true), eq(hooks.ephemeral, false)));
 }
 
 /** Rows by id, 90 at a time (D1 binds at most 100 parameters per statement). */
@@ -102,7 +105,7 @@ export async function hooksByIds(d1: D1Database, ids: string[]): Promise<HookRow
 
 /** The RPC surface of a hook's EndpointDO (typed by hand: Rpc's inference gives up on `unknown` payloads). */
 export type EndpointApi = {
-  [K in "admit" | "report" | "claim" | "configure" | "cancelAll" | "destroy" | "purge" | "poke" | "listDeliveries" | "getDelivery" | "requeue" | "recover" | "stats" | "snapshot"]:
+  [K in "admit" | "report" | "claim" | "configure" | "cancelAll" | "destroy" | "purge" | "poke" | "listDeliveries" | "getDelivery" | "requeue" | "recover" | "stats" | "snapshot" | "owner"]:
     (...args: Parameters<EndpointDO[K]>) => Promise<Awaited<ReturnType<EndpointDO[K]>>>;
 };
 

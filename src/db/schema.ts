@@ -65,6 +65,10 @@ export const hooks = sqliteTable(
     lastError: text("last_error"),
     lastDeliveryAt: integer("last_delivery_at"),
     failingSince: integer("failing_since"),
+    /** The id a compatibility façade shows (Propstack/BIMData: a number, iTwin: a UUID). */
+    alias: text("alias"),
+    /** A one-off target (Idfy's advanced.webhook): never routed, removed after its last delivery. */
+    ephemeral: integer("ephemeral", { mode: "boolean" }).notNull().default(false),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -72,6 +76,7 @@ export const hooks = sqliteTable(
     index("hooks_tenant").on(t.tenantId, t.id),
     index("hooks_routing").on(t.tenantId, t.status, t.enabled),
     index("hooks_expiry").on(t.status, t.expiresAt),
+    uniqueIndex("hooks_alias").on(t.tenantId, t.alias),
   ],
 );
 

@@ -186,6 +186,7 @@ export class EndpointDO extends DurableObject<Env> {
     this.store.saveMeta(state);
     await this.armAlarm(clock.now);
     for (const e of after) await this.sideEffect(e);
+    if (state.config?.ephemeral && state.queue.length === 0 && effects.some((e) => e.type === "finish")) await this.retireOneOff();
     return grants;
   }
 
@@ -220,6 +221,22 @@ export class EndpointDO extends DurableObject<Env> {
       // Leases that failed to release expire and are re-released by the alarm; nothing is lost.
       log("error", "endpoint side effect failed", { hook_id: hookId, effect: e.type, error: String(err) });
     }
+  }
+
+  /** A one-off target whose last delivery ended: its hook row goes; this object keeps the history. */
+  private async retireOneOff() {
+    const hookId = this.state.config!.hookId;
+    try {
+      await this.env.DB.prepare(`DELETE FROM hooks WHERE id = ? AND ephemeral = 1`).bind(hookId).run();
+    } catch (err) {
+      log("error", "one-off hook not removed", { hook_id: hookId, error: String(err) });
+    }
+  }
+
+  /** The tenant owning this object's hook (history of a removed one-off target stays readable by it). */
+  owner(): { tenantId: string; ephemeral: boolean } | null {
+    const c = this.state.config;
+    return c ? { tenantId: c.tenantId, ephemeral: !!c.ephemeral } : null;
   }
 
   /**

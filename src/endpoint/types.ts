@@ -21,6 +21,8 @@ export interface HookConfig {
   rateLimitPerS: number | null;
   /** status = active and enabled. Inactive hooks hold their queue. */
   active: boolean;
+  /** A one-off target: its hook row is removed once its last delivery ends. */
+  ephemeral?: boolean;
 }
 
 export type OrderKey = readonly [publishedAt: number, index: number, id: string];

@@ -8,7 +8,7 @@ import { newId } from "../core/ids";
 import type { OutboundEvent } from "../core/profiles";
 import { FANOUT_CHUNK } from "../core/policy";
 import { EventMessage, type DeliveryJob } from "../core/schemas";
-import { endpointStub, routableHooks, toHookConfig } from "../db/hooks";
+import { endpointStub, hooksByIds, routableHooks, toHookConfig } from "../db/hooks";
 import type { HookRow } from "../db/schema";
 import type { Env } from "../env";
 import type { AdmitItem, Grant } from "../endpoint/types";
@@ -49,8 +49,12 @@ export async function handleEventsBatch(batch: MessageBatch<unknown>, env: Env):
   if (valid.length === 0) return;
 
   let hooks: HookRow[];
+  let targets: Map<string, HookRow>;
   try {
-    hooks = await routableHooks(env.DB, [...new Set(valid.map((v) => v.ev.tenant_id))]);
+    const routed = valid.filter((v) => !v.ev.target_hook_id);
+    const targetIds = valid.flatMap((v) => (v.ev.target_hook_id ? [v.ev.target_hook_id] : []));
+    hooks = routed.length ? await routableHooks(env.DB, [...new Set(routed.map((v) => v.ev.tenant_id))]) : [];
+    targets = new Map((targetIds.length ? await hooksByIds(env.DB, targetIds) : []).map((h) => [h.id, h]));
   } catch (err) {
     log("error", "fan-out: D1 read failed, batch retried", { error: String(err) });
     for (const { msg } of valid) msg.retry();
@@ -62,9 +66,13 @@ export async function handleEventsBatch(batch: MessageBatch<unknown>, env: Env):
   const failed = new Set<string>();
   const offload: DeliveryJob[] = [];
   for (const { msg, ev } of valid) {
-    const matched = (byTenant.get(ev.tenant_id) ?? []).filter((h) =>
-      hookMatches({ events: h.events, channels: h.channels, filter: (h.filter as never) ?? null }, ev),
-    );
+    // A one-off target gets the event instead of the subscriptions (Idfy's advanced.webhook).
+    const target = ev.target_hook_id ? targets.get(ev.target_hook_id) : undefined;
+    const matched = ev.target_hook_id
+      ? target && target.tenantId === ev.tenant_id ? [target] : []
+      : (byTenant.get(ev.tenant_id) ?? []).filter((h) =>
+          hookMatches({ events: h.events, channels: h.channels, filter: (h.filter as never) ?? null }, ev),
+        );
     const item = toAdmitItem(ev, msg.timestamp.getTime());
     for (const hook of matched) {
       let w = work.get(hook.id);

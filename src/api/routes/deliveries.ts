@@ -49,6 +49,13 @@ async function hookOr404(env: Env, tenantId: string, id: string): Promise<HookRo
   return row;
 }
 
+/** History is readable for the tenant's hooks, and for its one-off targets after their row is gone. */
+async function historyOr404(env: Env, tenantId: string, id: string): Promise<void> {
+  if (await getHook(env.DB, tenantId, id)) return;
+  const owner = await endpointStub(env.ENDPOINTS, id).owner();
+  if (!owner || !owner.ephemeral || owner.tenantId !== tenantId) throw notFound("hook");
+}
+
 const app = router();
 const Params = z.object({ id: HookId });
 const DParams = z.object({ id: HookId, delivery: DeliveryId });
@@ -72,7 +79,7 @@ app.openapi(
   async (c) => {
     const { id } = c.req.valid("param");
     const q = c.req.valid("query");
-    await hookOr404(c.env, c.get("tenantId"), id);
+    await historyOr404(c.env, c.get("tenantId"), id);
     const limit = q.limit ?? DEFAULT_PAGE_SIZE;
     const rows = await endpointStub(c.env.ENDPOINTS, id).listDeliveries({
       status: q.status, eventType: q.event_type, before: q.cursor ? parseCursor(q.cursor) : undefined, limit: limit + 1,
@@ -91,7 +98,7 @@ app.openapi(
   }),
   async (c) => {
     const { id, delivery } = c.req.valid("param");
-    await hookOr404(c.env, c.get("tenantId"), id);
+    await historyOr404(c.env, c.get("tenantId"), id);
     const found = await endpointStub(c.env.ENDPOINTS, id).getDelivery(delivery);
     if (!found) throw notFound("delivery");
     return c.json({ ...stripCursor(found.delivery), attempt_log: found.attempts }, 200);

@@ -8,12 +8,18 @@ import { db } from "../../db/hooks";
 import { eventTypes } from "../../db/schema";
 import type { Env } from "../../env";
 import { AppError, invalid } from "../../errors";
+import { createHook } from "../hook-service";
 import { keyAuth } from "../middleware/auth";
 import { problems } from "../openapi";
 import { router } from "../router";
 
 const security = [{ apiKey: [] }];
-const Accepted = z.object({ id: z.string(), status: z.literal("queued") }).openapi("EventAccepted");
+const Accepted = z.object({
+  id: z.string(),
+  status: z.literal("queued"),
+  target: z.object({ hook_id: z.string(), secret: z.string().nullable() }).optional()
+    .openapi({ description: "For a one-off target: its hook (history at /v1/hooks/{hook_id}/deliveries) and, when Hookline made it, the secret (shown once)." }),
+}).openapi("EventAccepted");
 const Batch = z.strictObject({ events: z.array(EventIn).min(1).max(MAX_BATCH_EVENTS) }).openapi("EventBatch");
 
 /** Publish order within an isolate: Date.now() may not advance between two requests, this does. */
@@ -22,7 +28,17 @@ let sequence = 0;
 const enc = new TextEncoder();
 const tooLarge = (detail: string) => new AppError(413, "payload-too-large", "Payload too large", detail);
 
-export function toMessage(tenantId: string, ev: EventIn, publishedAt: number): EventMessage {
+/** A one-off target becomes an ephemeral hook: same signing, retries and history, never routed. */
+async function oneOffTarget(env: Env, tenantId: string, ev: EventIn): Promise<{ hook_id: string; secret: string | null } | undefined> {
+  if (!ev.target) return undefined;
+  const { row, secret } = await createHook(env, tenantId, {
+    url: ev.target.url, profile: ev.target.profile ?? "standard", secret: ev.target.secret, events: [ev.type],
+    validation: "none", order_window_ms: 0, description: `one-off target for ${ev.id ?? ev.type}`,
+  }, { ephemeral: true });
+  return { hook_id: row.id, secret: ev.target.secret === undefined ? secret : null };
+}
+
+export function toMessage(tenantId: string, ev: EventIn, publishedAt: number, targetHookId?: string): EventMessage {
   const size = ev.data === undefined ? 0 : enc.encode(JSON.stringify(ev.data)).byteLength;
   if (size > MAX_EVENT_DATA_BYTES) throw tooLarge(`event data is ${size} bytes; the limit is ${MAX_EVENT_DATA_BYTES}`);
   return {
@@ -38,6 +54,7 @@ export function toMessage(tenantId: string, ev: EventIn, publishedAt: number): E
     index: sequence++,
     actor: ev.actor ?? null,
     summary: ev.summary ?? null,
+    target_hook_id: targetHookId ?? null,
   };
 }
 
@@ -65,9 +82,10 @@ app.openapi(
   async (c) => {
     const ev = c.req.valid("json");
     await checkTypes(c.env, c.get("tenantId"), c.get("strictTypes"), [ev.type]);
-    const msg = toMessage(c.get("tenantId"), ev, Date.now());
+    const target = await oneOffTarget(c.env, c.get("tenantId"), ev);
+    const msg = toMessage(c.get("tenantId"), ev, Date.now(), target?.hook_id);
     await c.env.EVENTS.send(msg, { contentType: "json" });
-    return c.json({ id: msg.id, status: "queued" as const }, 202);
+    return c.json({ id: msg.id, status: "queued" as const, ...(target ? { target } : {}) }, 202);
   },
 );
 
@@ -81,11 +99,14 @@ app.openapi(
     const { events } = c.req.valid("json");
     await checkTypes(c.env, c.get("tenantId"), c.get("strictTypes"), events.map((e) => e.type));
     const now = Date.now();
-    const msgs = events.map((ev) => toMessage(c.get("tenantId"), ev, now));
-    const total = msgs.reduce((n, m) => n + enc.encode(JSON.stringify(m)).byteLength, 0);
+    const sized = events.map((ev) => toMessage(c.get("tenantId"), ev, now));
+    const total = sized.reduce((n, m) => n + enc.encode(JSON.stringify(m)).byteLength, 0);
     if (total > MAX_BATCH_BYTES) throw tooLarge(`the batch is ${total} bytes; the limit is ${MAX_BATCH_BYTES}`);
+    const targets: Awaited<ReturnType<typeof oneOffTarget>>[] = [];
+    for (const ev of events) targets.push(await oneOffTarget(c.env, c.get("tenantId"), ev));
+    const msgs = sized.map((m, i) => ({ ...m, target_hook_id: targets[i]?.hook_id ?? null }));
     await c.env.EVENTS.sendBatch(msgs.map((body) => ({ body, contentType: "json" as const })));
-    return c.json({ data: msgs.map((m) => ({ id: m.id, status: "queued" as const })) }, 202);
+    return c.json({ data: msgs.map((m, i) => ({ id: m.id, status: "queued" as const, ...(targets[i] ? { target: targets[i] } : {}) })) }, 202);
   },
 );
 

@@ -4,6 +4,7 @@ import type { DeliveryJob } from "./core/schemas";
 import type { Env } from "./env";
 import { handleDeliveriesBatch } from "./queue/deliveries";
 import { handleEventsBatch } from "./queue/fanout";
+import { count, instrument } from "./metrics";
 import { runScheduled } from "./scheduled";
 
 export { EndpointDO } from "./endpoint/endpoint-do";
@@ -11,12 +12,13 @@ export { EndpointDO } from "./endpoint/endpoint-do";
 const app = createApp();
 
 export default {
-  fetch: app.fetch,
+  fetch: (request: Request, env: Env, ctx: ExecutionContext) => app.fetch(request, instrument(env), ctx),
   async queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-    if (batch.queue.startsWith("hookline-events")) return handleEventsBatch(batch, env);
-    if (batch.queue.startsWith("hookline-deliveries")) return handleDeliveriesBatch(batch as MessageBatch<DeliveryJob>, env);
+    count("queue.messages_consumed", batch.messages.length);
+    if (batch.queue.startsWith("hookline-events")) return handleEventsBatch(batch, instrument(env));
+    if (batch.queue.startsWith("hookline-deliveries")) return handleDeliveriesBatch(batch as MessageBatch<DeliveryJob>, instrument(env));
   },
   async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
-    ctx.waitUntil(runScheduled(controller.cron, controller.scheduledTime, env));
+    ctx.waitUntil(runScheduled(controller.cron, controller.scheduledTime, instrument(env)));
   },
 } satisfies ExportedHandler<Env>;

@@ -11,6 +11,7 @@ import { percentile } from "../core/percentile";
 import { DAY_MS } from "../core/time";
 import { emitOperational, isOperational } from "../lifecycle/operational";
 import { log } from "../log";
+import { count, instrument } from "../metrics";
 import { decide, nextWakeAt, type Clock, type Effect, type Input, type MachineState } from "./machine";
 import { EndpointStore, type AttemptRecord, type DeliveryCursor, type DeliveryRecord } from "./store";
 import type { AdmitItem, Delivery, DeliveryStatus, Grant, HookConfig, Outcome } from "./types";
@@ -28,7 +29,7 @@ export class EndpointDO extends DurableObject<Env> {
   clock: () => Clock = () => ({ now: Date.now(), random: Math.random, newLeaseId: () => newId("lease") });
 
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
+    super(ctx, instrument(env));
     this.store = new EndpointStore(ctx.storage.sql);
     this.state = this.store.load();
   }
@@ -95,6 +96,7 @@ export class EndpointDO extends DurableObject<Env> {
   }
 
   async alarm(): Promise<void> {
+    count("do.alarm_runs");
     const clock = this.clock();
     await this.run({ type: "alarm" }, clock);
     this.store.purge(clock.now - settings(this.env).logRetentionDays * DAY_MS);
@@ -248,10 +250,10 @@ export class EndpointDO extends DurableObject<Env> {
     const want = nextWakeAt(this.state, now);
     const current = await this.ctx.storage.getAlarm();
     if (want === null) {
-      if (current !== null) await this.ctx.storage.deleteAlarm();
+      if (current !== null) (count("do.alarm_writes"), await this.ctx.storage.deleteAlarm());
       return;
     }
     const at = Math.max(want, now);
-    if (current !== at) await this.ctx.storage.setAlarm(at);
+    if (current !== at) (count("do.alarm_writes"), await this.ctx.storage.setAlarm(at));
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { OutboundEvent } from "../core/profiles";
 import { newId } from "../core/ids";
+import { count } from "../metrics";
 import { emptyState, type MachineState } from "./machine";
 import type { Delivery, DeliveryStatus, FinalStatus, Outcome } from "./types";
 
@@ -47,6 +48,7 @@ export class EndpointStore {
   }
 
   saveMeta(state: MachineState) {
+    count("do.rows_written");
     const { queue: _queue, ...meta } = state;
     this.sql.exec(`INSERT OR REPLACE INTO meta (k, v) VALUES ('machine', ?)`, JSON.stringify(meta));
   }
@@ -56,6 +58,7 @@ export class EndpointStore {
   }
 
   insert(d: Delivery, dedupeKey: string, event: OutboundEvent, now: number) {
+    count("do.rows_written");
     this.sql.exec(
       `INSERT INTO deliveries (id, dedupe_key, event_id, event_type, published_at, idx, status, attempts, next_at,
          lease_id, lease_expires_at, out_of_order, created_at, updated_at, last_error, event)
@@ -66,6 +69,7 @@ export class EndpointStore {
   }
 
   update(d: Delivery, now: number, final?: { status: FinalStatus; at: number }) {
+    count("do.rows_written");
     this.sql.exec(
       `UPDATE deliveries SET status = ?, attempts = ?, next_at = ?, lease_id = ?, lease_expires_at = ?,
          out_of_order = ?, last_error = ?, updated_at = ?, finished_at = ? WHERE id = ?`,
@@ -75,6 +79,7 @@ export class EndpointStore {
   }
 
   appendAttempt(deliveryId: string, n: number, o: Outcome) {
+    count("do.rows_written");
     this.sql.exec(
       `INSERT INTO attempts (id, delivery_id, n, started_at, duration_ms, status_code, error_kind, error, response_headers, response_body)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

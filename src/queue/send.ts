@@ -9,6 +9,7 @@ import { retryAfterMs } from "../core/retry-schedule";
 import { checkTargetUrl } from "../core/url-policy";
 import type { Env } from "../env";
 import { settings } from "../env";
+import { count } from "../metrics";
 import type { ErrorKind, Grant, HookConfig, Outcome } from "../endpoint/types";
 
 export const USER_AGENT = "Hookline/0.1.0";
@@ -58,6 +59,7 @@ export async function buildRequest(env: Env, grant: Grant, now: number): Promise
 }
 
 export async function attemptDelivery(env: Env, grant: Grant): Promise<Outcome> {
+  count("delivery.attempts");
   const startedAt = Date.now();
   const fail = (errorKind: ErrorKind, error: string, extra: Partial<Outcome> = {}): Outcome => ({
     ok: false, statusCode: null, errorKind, error, durationMs: Date.now() - startedAt, startedAt,

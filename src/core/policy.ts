@@ -44,11 +44,19 @@ export const MAX_BATCH_BYTES = 256 * 1024;
 /** Any request body above this is refused with 413 before parsing. */
 export const MAX_REQUEST_BYTES = 300 * 1024;
 
-/** Hooks matched per fan-out invocation before the rest is split into chunks on hookline-deliveries. */
-export const FANOUT_CHUNK = 250;
-/** A consumer's drain loop per endpoint: bounded by count and time (DESIGN §2). */
-export const DRAIN_MAX_DELIVERIES = 100;
-export const DRAIN_MAX_MS = 20_000;
+/**
+ * Hooks admitted per fan-out invocation before the rest is split into chunks on
+ * hookline-deliveries. An invocation has at most 6 simultaneous outgoing connections (Workers
+ * limits), so many small chunks consumed concurrently beat one big one.
+ */
+export const FANOUT_CHUNK = 100;
+/**
+ * Deliveries one consumer invocation may make before leaving the rest to the DO to release:
+ * each costs a fetch and a report (2 subrequests); Workers Paid allows 10,000 subrequests per
+ * invocation, so 2,000 (plus ≤ 100 admits) stays well inside it. Bounded in time too (DESIGN §2).
+ */
+export const DRAIN_MAX_DELIVERIES = 2000;
+export const DRAIN_MAX_MS = 25_000;
 
 /** Rotated secrets stay valid for 24 h (DESIGN §4). */
 export const SECRET_GRACE_MS = 24 * 3600_000;
@@ -58,6 +66,9 @@ export const VALIDATION_DEADLINE_MS = 2 * 24 * 3600_000;
 
 /** API keys: last_used_at is refreshed at most this often, so auth is not a D1 write per request. */
 export const KEY_TOUCH_INTERVAL_MS = 3600_000;
+/** API keys are cached per isolate this long (a revocation reaches other isolates within it). */
+export const KEY_CACHE_MS = 30_000;
+export const KEY_CACHE_MAX = 10_000;
 
 /** Pagination. */
 export const DEFAULT_PAGE_SIZE = 50;

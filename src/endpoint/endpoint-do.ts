@@ -160,30 +160,28 @@ export class EndpointDO extends DurableObject<Env> {
   private async run(input: Input, clock: Clock, onNew?: (d: Delivery) => boolean): Promise<Grant[]> {
     const { state, effects } = decide(this.state, input, clock);
     this.state = state;
-    const grants: Grant[] = [];
+    // One row write per delivery per decision: a delivery admitted and leased at once is inserted
+    // in its final state; one that is saved and then finished is written once, finished.
+    const saves = new Map<string, Delivery>();
+    const finishes = new Map<string, Extract<Effect, { type: "finish" }>>();
+    const handOut: Extract<Effect, { type: "grant" }>[] = [];
     const after: Effect[] = [];
-    const inserted = new Set<string>();
     for (const e of effects) {
-      switch (e.type) {
-        case "save":
-          if (!inserted.has(e.delivery.id) && onNew?.(e.delivery)) inserted.add(e.delivery.id);
-          else this.store.update(e.delivery, clock.now);
-          break;
-        case "finish":
-          this.store.update(e.delivery, clock.now, { status: e.status, at: e.at });
-          if (e.status === "failed") after.push(e);
-          break;
-        case "attempt":
-          this.store.appendAttempt(e.deliveryId, e.attempt, e.outcome);
-          break;
-        case "grant": {
-          const event = this.store.event(e.deliveryId);
-          if (event && state.config) grants.push({ leaseId: e.leaseId, deliveryId: e.deliveryId, attempt: e.attempt, hook: state.config, event });
-          break;
-        }
-        default:
-          after.push(e);
-      }
+      if (e.type === "save") saves.set(e.delivery.id, e.delivery);
+      else if (e.type === "finish") (saves.delete(e.delivery.id), finishes.set(e.delivery.id, e));
+      else if (e.type === "attempt") this.store.appendAttempt(e.deliveryId, e.attempt, e.outcome);
+      else if (e.type === "grant") handOut.push(e);
+      else after.push(e);
+    }
+    for (const d of saves.values()) if (!onNew?.(d)) this.store.update(d, clock.now);
+    for (const f of finishes.values()) {
+      this.store.update(f.delivery, clock.now, { status: f.status, at: f.at });
+      if (f.status === "failed") after.push(f);
+    }
+    const grants: Grant[] = [];
+    for (const g of handOut) {
+      const event = this.store.event(g.deliveryId);
+      if (event && state.config) grants.push({ leaseId: g.leaseId, deliveryId: g.deliveryId, attempt: g.attempt, hook: state.config, event });
     }
     this.store.saveMeta(state);
     await this.armAlarm(clock.now);
@@ -242,18 +240,18 @@ export class EndpointDO extends DurableObject<Env> {
   }
 
   /**
-   * One alarm per object, set to the earliest due work (lease expiry, retry, settle deadline,
-   * rate-limit refill). nextWakeAt() is computed over the whole state, so setting it exactly can
-   * never push a sooner wake-up later — and it spares the spurious wake-ups a stale alarm would cost.
+   * One alarm per object, never later than the earliest due work (lease expiry, retry, settle
+   * deadline, rate-limit refill). A sooner alarm that is still pending is kept rather than
+   * rewritten: an early wake-up finds nothing due and re-arms, which costs one alarm run instead
+   * of an alarm write on almost every decision (see bench/RESULTS.md).
    */
   private async armAlarm(now: number) {
     const want = nextWakeAt(this.state, now);
-    const current = await this.ctx.storage.getAlarm();
-    if (want === null) {
-      if (current !== null) (count("do.alarm_writes"), await this.ctx.storage.deleteAlarm());
-      return;
-    }
+    if (want === null) return;
     const at = Math.max(want, now);
-    if (current !== at) (count("do.alarm_writes"), await this.ctx.storage.setAlarm(at));
+    const current = await this.ctx.storage.getAlarm();
+    if (current !== null && current > now && current <= at) return;
+    count("do.alarm_writes");
+    await this.ctx.storage.setAlarm(at);
   }
 }

@@ -37,20 +37,42 @@ export class EndpointStore {
     for (const stmt of SCHEMA) this.sql.exec(stmt);
   }
 
+  /** What saveMeta last wrote, so an unchanged state costs no write. */
+  private lastMeta = "";
+
   load(): MachineState {
     const metaRow = this.sql.exec<{ v: string }>(`SELECT v FROM meta WHERE k = 'machine'`).toArray()[0];
-    const meta = metaRow ? (JSON.parse(metaRow.v) as Omit<MachineState, "queue">) : null;
+    this.lastMeta = metaRow?.v ?? "";
+    const meta = metaRow ? (JSON.parse(metaRow.v) as Partial<MachineState>) : null;
     const queue = this.sql
       .exec(`SELECT * FROM deliveries WHERE status IN ('pending','delivering') ORDER BY published_at, idx, id`)
       .toArray()
       .map(rowToDelivery);
-    return { ...emptyState(), ...meta, queue };
+    // Derived from the deliveries table rather than written on every decision.
+    const counters = { succeeded: 0, failed: 0, cancelled: 0, outOfOrder: 0 };
+    for (const r of this.sql.exec<{ status: string; n: number; ooo: number }>(
+      `SELECT status, COUNT(*) AS n, SUM(out_of_order) AS ooo FROM deliveries GROUP BY status`,
+    )) {
+      if (r.status in counters) counters[r.status as "succeeded"] = Number(r.n);
+      counters.outOfOrder += Number(r.ooo ?? 0);
+    }
+    const sent = this.sql
+      .exec<{ p: number; i: number; id: string }>(
+        `SELECT published_at AS p, idx AS i, id FROM deliveries WHERE attempts > 0 OR status <> 'pending'
+         ORDER BY published_at DESC, idx DESC, id DESC LIMIT 1`,
+      )
+      .toArray()[0];
+    return { ...emptyState(), ...meta, queue, counters, lastSent: sent ? [Number(sent.p), Number(sent.i), String(sent.id)] : null };
   }
 
+  /** The decision state that cannot be derived from the deliveries table; written only when it changed. */
   saveMeta(state: MachineState) {
+    const { config, failingSince, failStreak, lastStatus, disabledReason, bucket } = state;
+    const v = JSON.stringify({ config, failingSince, failStreak, lastStatus, disabledReason, bucket });
+    if (v === this.lastMeta) return;
     count("do.rows_written");
-    const { queue: _queue, ...meta } = state;
-    this.sql.exec(`INSERT OR REPLACE INTO meta (k, v) VALUES ('machine', ?)`, JSON.stringify(meta));
+    this.sql.exec(`INSERT OR REPLACE INTO meta (k, v) VALUES ('machine', ?)`, v);
+    this.lastMeta = v;
   }
 
   hasDedupeKey(key: string): boolean {

@@ -113,6 +113,10 @@ describe("ordering", () => {
       });
     await expect.poll(async () => (await check()).wakeAt).toBeGreaterThan(Date.now() + 400_000);
     let { wakeAt, alarm } = await check();
+    expect(alarm).not.toBeNull();
+    expect(alarm!).toBeLessThanOrEqual(wakeAt!); // a sooner alarm may stay (an early wake-up re-arms)
+    await runDurableObjectAlarm(raw); // fire it: now the alarm is exactly the retry, far away
+    ({ wakeAt, alarm } = await check());
     expect(alarm).toBe(wakeAt);
     await script(box, [{ status: 200, delay_ms: 1500 }], { status: 500 });
     await publishBatch(t, [{ type: "b" }]);

@@ -6,7 +6,7 @@ import { createMiddleware } from "hono/factory";
 import type { Context } from "hono";
 import { and, eq, isNull } from "drizzle-orm";
 import { sha256Hex, timingSafeEqual } from "../../core/crypto";
-import { KEY_TOUCH_INTERVAL_MS } from "../../core/policy";
+import { KEY_CACHE_MAX, KEY_CACHE_MS, KEY_TOUCH_INTERVAL_MS } from "../../core/policy";
 import type { Scope } from "../../core/schemas";
 import { db } from "../../db/hooks";
 import { apiKeys, tenants } from "../../db/schema";
@@ -34,22 +34,42 @@ export interface KeyIdentity {
   strictTypes: boolean;
 }
 
+/**
+ * Keys seen by this isolate, by hash, for KEY_CACHE_MS: publishing is then one queue write, not a
+ * D1 read per request. A revocation is immediate in the isolate that handles it and takes at most
+ * KEY_CACHE_MS elsewhere.
+ */
+const keyCache = new Map<string, { who: KeyIdentity; until: number }>();
+
+export function forgetKey(keyId: string) {
+  for (const [hash, entry] of keyCache) if (entry.who.keyId === keyId) keyCache.delete(hash);
+}
+
 /** The live (not revoked) API key behind `token`, or null. Refreshes last_used_at at most hourly. */
 export async function authenticateKey(c: Context<AppEnv>, token: string | null): Promise<KeyIdentity | null> {
   if (!token || !token.startsWith("hk_") || token.length > 200) return null;
+  const hash = await sha256Hex(token);
+  const now = Date.now();
+  const cached = keyCache.get(hash);
+  if (cached && cached.until > now) return cached.who;
   const rows = await db(c.env.DB)
     .select({ key: apiKeys, strictTypes: tenants.strictTypes })
     .from(apiKeys)
     .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
-    .where(and(eq(apiKeys.hash, await sha256Hex(token)), isNull(apiKeys.revokedAt)))
+    .where(and(eq(apiKeys.hash, hash), isNull(apiKeys.revokedAt)))
     .limit(1);
   const row = rows[0];
-  if (!row) return null;
-  const now = Date.now();
+  if (!row) {
+    keyCache.delete(hash);
+    return null;
+  }
   if (!row.key.lastUsedAt || now - row.key.lastUsedAt > KEY_TOUCH_INTERVAL_MS) {
     await background(c, db(c.env.DB).update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.key.id)));
   }
-  return { keyId: row.key.id, tenantId: row.key.tenantId, scopes: row.key.scopes as Scope[], strictTypes: row.strictTypes };
+  const who = { keyId: row.key.id, tenantId: row.key.tenantId, scopes: row.key.scopes as Scope[], strictTypes: row.strictTypes };
+  if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
+  keyCache.set(hash, { who, until: now + KEY_CACHE_MS });
+  return who;
 }
 
 /** Puts an identity on the context, or throws 403 when it holds none of `scopes`. */

@@ -7,7 +7,7 @@ import { KeyId, Scope, TenantId } from "../../core/schemas";
 import { db } from "../../db/hooks";
 import { apiKeys, tenants } from "../../db/schema";
 import { notFound } from "../../errors";
-import { operatorAuth } from "../middleware/auth";
+import { forgetKey, operatorAuth } from "../middleware/auth";
 import { problems } from "../openapi";
 import { router } from "../router";
 
@@ -101,6 +101,7 @@ app.openapi(
     const res = await db(c.env.DB).update(apiKeys).set({ revokedAt: Date.now() })
       .where(and(eq(apiKeys.tenantId, id), eq(apiKeys.id, key))).returning({ id: apiKeys.id });
     if (res.length === 0) throw notFound("API key");
+    forgetKey(key);
     return c.body(null, 204);
   },
 );

@@ -33,9 +33,19 @@ export async function sha256Hex(text: string): Promise<string> {
   return bytesToHex(await crypto.subtle.digest("SHA-256", enc.encode(text)));
 }
 
+/** Imported HMAC keys by their bytes: signing the same hook's deliveries imports its key once. */
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
 /** HMAC-SHA256 of `message` under raw key bytes. */
 export async function hmacSha256(key: Uint8Array, message: Uint8Array | string): Promise<Uint8Array> {
-  const k = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const id = bytesToBase64(key);
+  let pending = hmacKeys.get(id);
+  if (!pending) {
+    if (hmacKeys.size >= 5000) hmacKeys.clear();
+    pending = crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    hmacKeys.set(id, pending);
+  }
+  const k = await pending;
   const data = typeof message === "string" ? enc.encode(message) : message;
   return new Uint8Array(await crypto.subtle.sign("HMAC", k, data));
 }

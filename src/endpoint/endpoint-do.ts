@@ -59,9 +59,9 @@ export class EndpointDO extends DurableObject<Env> {
     return { admitted: fresh.length, duplicates: items.length - fresh.length, grants };
   }
 
-  /** The consumer's outcome for a lease; returns up to `want` next grants. */
-  async report(leaseId: string, outcome: Outcome, want = 1): Promise<Grant[]> {
-    return this.run({ type: "report", leaseId, outcome, want }, this.clock());
+  /** The consumer's outcomes for its leases (one RPC for a hook's concurrent attempts); returns up to `want` next grants. */
+  async report(reports: { leaseId: string; outcome: Outcome }[], want = 1): Promise<Grant[]> {
+    return this.run({ type: "report", reports, want }, this.clock());
   }
 
   /** Turn released leases into grants (a consumer picked up a drain job). */
@@ -78,6 +78,7 @@ export class EndpointDO extends DurableObject<Env> {
     const n = this.state.queue.length;
     await this.run({ type: "cancel_all" }, this.clock());
     await this.ctx.storage.deleteAlarm();
+    this.alarmAt = null;
     return n;
   }
 
@@ -97,6 +98,7 @@ export class EndpointDO extends DurableObject<Env> {
 
   async alarm(): Promise<void> {
     count("do.alarm_runs");
+    this.alarmAt = null; // the alarm that is running is spent
     const clock = this.clock();
     await this.run({ type: "alarm" }, clock);
     this.store.purge(clock.now - settings(this.env).logRetentionDays * DAY_MS);
@@ -249,9 +251,13 @@ export class EndpointDO extends DurableObject<Env> {
     const want = nextWakeAt(this.state, now);
     if (want === null) return;
     const at = Math.max(want, now);
-    const current = await this.ctx.storage.getAlarm();
-    if (current !== null && current > now && current <= at) return;
+    this.alarmAt ??= await this.ctx.storage.getAlarm(); // read once per instance, then tracked here
+    if (this.alarmAt !== null && this.alarmAt > now && this.alarmAt <= at) return;
     count("do.alarm_writes");
     await this.ctx.storage.setAlarm(at);
+    this.alarmAt = at;
   }
+
+  /** The alarm this instance last set or read (undefined: not read yet; null: none). */
+  private alarmAt: number | null | undefined = undefined;
 }

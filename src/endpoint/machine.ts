@@ -54,7 +54,8 @@ export interface Clock {
 export type Input =
   | { type: "configure"; config: HookConfig }
   | { type: "admit"; config?: HookConfig; deliveries: Omit<Delivery, "status" | "attempts" | "nextAt" | "leaseId" | "leaseExpiresAt" | "outOfOrder" | "lastError">[]; want: number }
-  | { type: "report"; leaseId: string; outcome: Outcome; want: number }
+  /** Outcomes of one or more leases (a consumer reports a hook's concurrent attempts together). */
+  | { type: "report"; reports: { leaseId: string; outcome: Outcome }[]; want: number }
   | { type: "claim"; leaseIds: string[] }
   | { type: "alarm" }
   | { type: "cancel_all" };
@@ -100,7 +101,7 @@ export function decide(prev: MachineState, input: Input, clock: Clock): Decision
       want = input.want;
       break;
     case "report":
-      report(state, input.leaseId, input.outcome, clock, effects);
+      for (const r of input.reports) report(state, r.leaseId, r.outcome, clock, effects);
       want = input.want;
       break;
     case "claim":

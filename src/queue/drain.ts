@@ -1,6 +1,7 @@
 /**
- * The consumer's delivery loop: for each grant, send, report, and take the next grant while the
- * endpoint is healthy — bounded by count and time. What is left is released by the DO itself.
+ * The consumer's delivery loop. Per hook: send every grant held (concurrently), report all their
+ * outcomes in one RPC, and take as many next grants while the endpoint is healthy — bounded by
+ * count and time. What is left when the budget runs out is released by the DO itself.
  */
 import { DRAIN_MAX_DELIVERIES, DRAIN_MAX_MS } from "../core/policy";
 import { endpointStub } from "../db/hooks";
@@ -16,31 +17,32 @@ export class Budget {
     this.left = count;
     this.deadline = Date.now() + ms;
   }
-  /** Whether the loop may take one more grant. */
-  take(): boolean {
-    if (this.left <= 0 || Date.now() >= this.deadline) return false;
-    this.left--;
-    return true;
+  /** How many more grants the loop may take (up to `wanted`). */
+  take(wanted: number): number {
+    if (Date.now() >= this.deadline) return 0;
+    const n = Math.max(0, Math.min(wanted, this.left));
+    this.left -= n;
+    return n;
   }
 }
 
-/** Runs every grant chain to completion; grants of different hooks proceed concurrently. */
+/** Runs every hook's grants to completion; hooks proceed concurrently. */
 export async function runGrants(env: Env, grants: Grant[], budget = new Budget()): Promise<void> {
-  await Promise.all(grants.map((g) => chain(env, g, budget)));
+  const byHook = Map.groupBy(grants, (g) => g.hook.hookId);
+  await Promise.all([...byHook.values()].map((held) => drainHook(env, held, budget)));
 }
 
-async function chain(env: Env, first: Grant, budget: Budget): Promise<void> {
-  const stub = endpointStub(env.ENDPOINTS, first.hook.hookId);
-  let queue: Grant[] = [first];
-  while (queue.length) {
-    const grant = queue.shift()!;
-    const outcome = await attemptDelivery(env, grant);
+async function drainHook(env: Env, first: Grant[], budget: Budget): Promise<void> {
+  const stub = endpointStub(env.ENDPOINTS, first[0]!.hook.hookId);
+  let held = first;
+  while (held.length) {
+    const outcomes = await Promise.all(held.map((g) => attemptDelivery(env, g)));
     try {
-      const next = await stub.report(grant.leaseId, outcome, budget.take() ? 1 : 0);
-      queue = queue.concat(next);
+      held = await stub.report(held.map((g, i) => ({ leaseId: g.leaseId, outcome: outcomes[i]! })), budget.take(held.length));
     } catch (err) {
-      // The lease expires and the DO re-releases the delivery: at-least-once, never lost.
-      log("error", "report failed", { hook_id: grant.hook.hookId, delivery_id: grant.deliveryId, error: String(err) });
+      // The leases expire and the DO re-releases the deliveries: at-least-once, never lost.
+      log("error", "report failed", { hook_id: held[0]!.hook.hookId, leases: held.length, error: String(err) });
+      return;
     }
   }
 }

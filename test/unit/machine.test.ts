@@ -36,7 +36,7 @@ class Sim {
     });
   }
   report(leaseId: string, outcome: Partial<Outcome>, want = 1) {
-    return this.run({ type: "report", leaseId, outcome: out(outcome), want });
+    return this.run({ type: "report", reports: [{ leaseId, outcome: out(outcome) }], want });
   }
   alarm() {
     return this.run({ type: "alarm" });
@@ -217,6 +217,17 @@ describe("decide(): outcomes", () => {
     s.admit(["a"]);
     expect(s.report("L-unknown", OK)).toEqual([]);
     expect(s.state.queue[0]!.status).toBe("delivering");
+  });
+});
+
+describe("decide(): batched reports", () => {
+  it("applies several outcomes in one decision and hands out that many next grants", () => {
+    const s = new Sim({ ordering: "none", maxInFlight: 2 });
+    s.admit(["a", "b", "c", "d", "e"], 5);
+    const e = s.run({ type: "report", reports: [{ leaseId: "L1", outcome: out(OK) }, { leaseId: "L2", outcome: out({ statusCode: 500 }) }], want: 2 });
+    expect(finished(e).map((f) => [f.delivery.id, f.status])).toEqual([["a", "succeeded"]]);
+    expect(grantedIds(e)).toEqual(["c", "d"]); // b waits for its retry (5 s); two slots free up for c and d
+    expect(s.state.queue.find((d) => d.id === "b")).toMatchObject({ status: "pending", attempts: 1, nextAt: T0 + 5_000 });
   });
 });
 

@@ -9,12 +9,19 @@ import {
 import type { HookCreate, HookUpdate } from "../core/schemas";
 import { DAY_MS } from "../core/time";
 import { checkTargetUrl } from "../core/url-policy";
-import { db, endpointStub, toHookConfig } from "../db/hooks";
+import { db, endpointStub, getHook, toHookConfig } from "../db/hooks";
 import { hooks, type HookRow } from "../db/schema";
 import type { Env } from "../env";
 import { settings } from "../env";
-import { conflict, invalid } from "../errors";
+import { conflict, invalid, notFound } from "../errors";
 import { enqueueHandshake, newValidation } from "../lifecycle/handshake";
+
+/** The tenant's hook, or a 404 (also for another tenant's hook). */
+export async function hookOr404(env: Env, tenantId: string, id: string): Promise<HookRow> {
+  const row = await getHook(env.DB, tenantId, id);
+  if (!row) throw notFound("hook");
+  return row;
+}
 
 export function checkUrlOrThrow(env: Env, url: string, field = "url"): string {
   const v = checkTargetUrl(url, settings(env).allowPrivateTargets);

@@ -8,19 +8,14 @@ import { z } from "zod";
 import type { AppEnv } from "../api/types";
 import { EVENT_PRESETS } from "../core/presets";
 import type { HookRow } from "../db/schema";
-import { notFound, validationError } from "../errors";
+import { notFound } from "../errors";
 import { createHook, deleteHook, rotateSecret, sendTestPing, updateHook } from "../api/hook-service";
-import { aliased, byAlias, compatRouter, nextNumericAlias } from "./shared";
+import { aliased, byAlias, compatRouter, nextNumericAlias, parse } from "./shared";
 
 const Event = z.enum(EVENT_PRESETS.bimdata as [string, ...string[]]);
 const Body = z.strictObject({ url: z.string().min(1).max(2048), events: z.array(Event).min(1), secret: z.string().max(256).optional() });
 const Cloud = z.string().regex(/^[1-9]\d{0,14}$/, "cloud ids are numbers");
 
-function parse<T extends z.ZodType>(schema: T, body: unknown, where = "body"): z.infer<T> {
-  const r = schema.safeParse(body);
-  if (!r.success) throw validationError(where, r.error.issues);
-  return r.data;
-}
 
 const view = (h: HookRow) => ({ id: Number(h.alias), url: h.url, events: h.events, cloud_id: Number(h.channels[0]) });
 

@@ -6,9 +6,8 @@
 import { z } from "zod";
 import { EVENT_PRESETS } from "../core/presets";
 import type { HookRow } from "../db/schema";
-import { validationError } from "../errors";
 import { activateHook, createHook, deactivateHook, deleteHook, updateHook } from "../api/hook-service";
-import { aliased, byAlias, compatRouter } from "./shared";
+import { aliased, byAlias, compatRouter, parse } from "./shared";
 
 const EventType = z.enum(EVENT_PRESETS.itwin as [string, ...string[]]);
 const Create = z.strictObject({
@@ -25,11 +24,6 @@ const Update = z.strictObject({
   active: z.boolean().optional(),
 });
 
-function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  const r = schema.safeParse(body);
-  if (!r.success) throw validationError("body", r.error.issues);
-  return r.data;
-}
 
 const view = (h: HookRow) => ({
   id: h.alias!,

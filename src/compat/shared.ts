@@ -4,7 +4,8 @@ import { createMiddleware } from "hono/factory";
 import { Hono } from "hono";
 import { db } from "../db/hooks";
 import { hooks, type HookRow } from "../db/schema";
-import { notFound, unauthorized } from "../errors";
+import type { z } from "zod";
+import { notFound, unauthorized, validationError } from "../errors";
 import { admit, authenticateKey, bearer } from "../api/middleware/auth";
 import type { AppEnv } from "../api/types";
 
@@ -54,4 +55,11 @@ export async function nextNumericAlias(d1: D1Database, tenantId: string): Promis
     .bind(tenantId)
     .first<{ n: number }>();
   return String(row?.n ?? 1);
+}
+
+/** A façade body or path part against its zod schema; failures are the usual 422 problem. */
+export function parse<T extends z.ZodType>(schema: T, value: unknown, where = "body"): z.infer<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw validationError(where, r.error.issues);
+  return r.data;
 }

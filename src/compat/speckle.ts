@@ -6,10 +6,10 @@
 import { z } from "zod";
 import { endpointStub, getHook, listHooks } from "../db/hooks";
 import type { HookRow } from "../db/schema";
-import { notFound, validationError } from "../errors";
+import { notFound } from "../errors";
 import { createHook, deleteHook, rotateSecret, updateHook } from "../api/hook-service";
 import { EventPattern } from "../core/schemas";
-import { compatRouter } from "./shared";
+import { compatRouter, parse } from "./shared";
 import type { Env } from "../env";
 
 const Create = z.strictObject({
@@ -21,11 +21,6 @@ const Create = z.strictObject({
 });
 const Stream = z.string().regex(/^[A-Za-z0-9]{1,64}$/, "not a stream id");
 
-function parse<T extends z.ZodType>(schema: T, body: unknown, where = "body"): z.infer<T> {
-  const r = schema.safeParse(body);
-  if (!r.success) throw validationError(where, r.error.issues);
-  return r.data;
-}
 
 async function view(env: Env, h: HookRow, withHistory: boolean) {
   const base = {

@@ -10,9 +10,9 @@ import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { decryptSecret, encryptSecret } from "../core/crypto";
 import { isId } from "../core/ids";
-import { endpointStub, getHook, listHooks, toHookOut } from "../db/hooks";
+import { endpointStub, listHooks, toHookOut } from "../db/hooks";
 import { AppError } from "../errors";
-import { activateHook, deactivateHook, resendDelivery, sendTestPing } from "../api/hook-service";
+import { activateHook, deactivateHook, hookOr404 as findHook, resendDelivery, sendTestPing } from "../api/hook-service";
 import { admit, authenticateKey } from "../api/middleware/auth";
 import type { AppEnv } from "../api/types";
 import { HookList, HookPage, Login } from "./views";
@@ -60,9 +60,8 @@ dash.get("/", async (c) => {
 });
 
 async function hookOr404(c: { env: AppEnv["Bindings"]; get(k: "tenantId"): string }, id: string) {
-  const row = isId("hook", id) ? await getHook(c.env.DB, c.get("tenantId"), id) : undefined;
-  if (!row) throw new AppError(404, "not-found", "Not found", "No such hook.");
-  return row;
+  if (!isId("hook", id)) throw new AppError(404, "not-found", "Not found", "No such hook.");
+  return findHook(c.env, c.get("tenantId"), id);
 }
 
 dash.get("/hooks/:id", async (c) => {

@@ -15,7 +15,6 @@ describe("failures and retries", () => {
     const box = newBox("ra");
     await script(box, [{ status: 503, headers: { "retry-after": "7" } }], { status: 200 });
     const hook = await createHook(t, { url: boxUrl(box), retry_schedule: [0, 1], order_window_ms: 0 });
-    const stub = endpoint(hook.id);
     const raw = endpointRaw(hook.id);
     await publish(t, { type: "x", data: { n: 1 } });
     const [first] = await waitFor(box, atLeast(1));

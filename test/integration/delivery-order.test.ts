@@ -60,7 +60,6 @@ describe("ordering", () => {
     const box = newBox("settle");
     const hook = await createHook(t, { url: boxUrl(box), events: ["*"], order_window_ms: 1000 });
     const stub = endpoint(hook.id);
-    const raw = endpointRaw(hook.id);
     const base = Date.now();
     const items = [5, 2, 9, 0, 7, 1, 8, 3, 6, 4].map((k) => ({
       id: `dlv_${String(k).padStart(26, "0")}`,
@@ -101,7 +100,6 @@ describe("ordering", () => {
     const box = newBox("alarm");
     await script(box, [], { status: 500 });
     const hook = await createHook(t, { url: boxUrl(box), events: ["*"], ordering: "none", retry_schedule: [0, 600], order_window_ms: 0 });
-    const stub = endpoint(hook.id);
     const raw = endpointRaw(hook.id);
     // a retry far away, then a fresh delivery (lease soon), then check the alarm follows the earliest
     await publishBatch(t, [{ type: "a" }]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { call, json, newTenant } from "../helpers";
+import { call, newTenant } from "../helpers";
 
 describe("smoke", () => {
   it("lists hooks with a key and refuses without one", async () => {

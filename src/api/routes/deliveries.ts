@@ -7,10 +7,9 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../../core/policy";
 import { DeliveryId, HookId } from "../../core/schemas";
 import { DAY_MS } from "../../core/time";
 import { endpointStub, getHook, toHookConfig } from "../../db/hooks";
-import type { HookRow } from "../../db/schema";
 import type { Env } from "../../env";
 import { invalid, notFound } from "../../errors";
-import { resendDelivery, sendTestPing } from "../hook-service";
+import { hookOr404, resendDelivery, sendTestPing } from "../hook-service";
 import { keyAuth } from "../middleware/auth";
 import { problems } from "../openapi";
 import { router } from "../router";
@@ -43,11 +42,6 @@ function parseCursor(raw: string): [number, number, string] {
   throw invalid("cursor: not a cursor from this API", [{ loc: ["query", "cursor"], msg: "invalid cursor" }]);
 }
 
-async function hookOr404(env: Env, tenantId: string, id: string): Promise<HookRow> {
-  const row = await getHook(env.DB, tenantId, id);
-  if (!row) throw notFound("hook");
-  return row;
-}
 
 /** History is readable for the tenant's hooks, and for its one-off targets after their row is gone. */
 async function historyOr404(env: Env, tenantId: string, id: string): Promise<void> {

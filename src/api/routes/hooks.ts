@@ -2,10 +2,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../../core/policy";
 import { Hook, HookCreate, HookId, HookUpdate } from "../../core/schemas";
-import { getHook, listHooks, toHookOut } from "../../db/hooks";
-import type { HookRow } from "../../db/schema";
-import { notFound } from "../../errors";
-import { activateHook, createHook, deactivateHook, deleteHook, revalidate, rotateSecret, updateHook } from "../hook-service";
+import { listHooks, toHookOut } from "../../db/hooks";
+import { activateHook, createHook, deactivateHook, deleteHook, hookOr404, revalidate, rotateSecret, updateHook } from "../hook-service";
 import { keyAuth } from "../middleware/auth";
 import { problems } from "../openapi";
 import { router } from "../router";
@@ -19,11 +17,6 @@ const HookWithSecret = Hook.extend({ secret: z.string().nullable().openapi({ des
 const manage = keyAuth("webhook:manage");
 const app = router();
 
-async function hookOr404(c: { env: import("../../env").Env; get: (k: "tenantId") => string }, id: string): Promise<HookRow> {
-  const row = await getHook(c.env.DB, c.get("tenantId"), id);
-  if (!row) throw notFound("hook");
-  return row;
-}
 
 app.openapi(
   createRoute({
@@ -62,7 +55,7 @@ app.openapi(
     request: { params: Params },
     responses: { 200: { description: "The hook", ...json(Hook) }, ...problems(401, 403, 404, 422) },
   }),
-  async (c) => c.json(toHookOut(await hookOr404(c, c.req.valid("param").id)), 200),
+  async (c) => c.json(toHookOut(await hookOr404(c.env, c.get("tenantId"), c.req.valid("param").id)), 200),
 );
 
 app.openapi(
@@ -72,7 +65,7 @@ app.openapi(
     responses: { 200: { description: "Updated", ...json(Hook) }, ...problems(400, 401, 403, 404, 415, 422) },
   }),
   async (c) => {
-    const row = await hookOr404(c, c.req.valid("param").id);
+    const row = await hookOr404(c.env, c.get("tenantId"), c.req.valid("param").id);
     return c.json(toHookOut(await updateHook(c.env, row, c.req.valid("json"))), 200);
   },
 );
@@ -84,7 +77,7 @@ app.openapi(
     responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404, 422) },
   }),
   async (c) => {
-    await deleteHook(c.env, await hookOr404(c, c.req.valid("param").id));
+    await deleteHook(c.env, await hookOr404(c.env, c.get("tenantId"), c.req.valid("param").id));
     return c.body(null, 204);
   },
 );
@@ -99,7 +92,7 @@ app.openapi(
     responses: { 200: { description: "Active", ...json(Hook) }, ...problems(401, 403, 404, 409, 422) },
   }),
   async (c) => {
-    const row = await hookOr404(c, c.req.valid("param").id);
+    const row = await hookOr404(c.env, c.get("tenantId"), c.req.valid("param").id);
     const { expires_at } = (c.req.valid("json") as z.infer<typeof Activate> | undefined) ?? {};
     return c.json(toHookOut(await activateHook(c.env, row, expires_at)), 200);
   },
@@ -112,7 +105,7 @@ app.openapi(
     responses: { 200: { description: "Deactivated", ...json(Hook) }, ...problems(401, 403, 404, 422) },
   }),
   async (c) => {
-    const row = await hookOr404(c, c.req.valid("param").id);
+    const row = await hookOr404(c.env, c.get("tenantId"), c.req.valid("param").id);
     return c.json(toHookOut(await deactivateHook(c.env, row)), 200);
   },
 );
@@ -125,7 +118,7 @@ app.openapi(
     responses: { 202: { description: "Handshake queued", ...json(Hook) }, ...problems(401, 403, 404, 422) },
   }),
   async (c) => {
-    const row = await hookOr404(c, c.req.valid("param").id);
+    const row = await hookOr404(c.env, c.get("tenantId"), c.req.valid("param").id);
     return c.json(toHookOut(await revalidate(c.env, row)), 202);
   },
 );
@@ -140,7 +133,7 @@ app.openapi(
     responses: { 200: { description: "Rotated", ...json(z.object({ secret: z.string() })) }, ...problems(401, 403, 404, 422) },
   }),
   async (c) => {
-    const row = await hookOr404(c, c.req.valid("param").id);
+    const row = await hookOr404(c.env, c.get("tenantId"), c.req.valid("param").id);
     const { secret } = await rotateSecret(c.env, row, (c.req.valid("json") as z.infer<typeof Rotate> | undefined)?.secret);
     return c.json({ secret }, 200);
   },

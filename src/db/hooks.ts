@@ -71,6 +71,7 @@ export function toHookConfig(row: HookRow): HookConfig {
     rateLimitPerS: row.rateLimitPerS,
     active: row.status === "active" && row.enabled,
     ephemeral: row.ephemeral,
+    version: row.updatedAt,
   };
 }
 

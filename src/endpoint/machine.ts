@@ -92,11 +92,13 @@ export function decide(prev: MachineState, input: Input, clock: Clock): Decision
   let want = 0;
   switch (input.type) {
     case "configure":
-      state.config = input.config;
-      if (input.config.active) state.disabledReason = null;
+      if (newer(input.config, state.config, true)) {
+        state.config = input.config;
+        if (input.config.active) state.disabledReason = null;
+      }
       break;
     case "admit":
-      if (input.config) state.config = input.config;
+      if (input.config && newer(input.config, state.config, false)) state.config = input.config;
       admit(state, input.deliveries, clock.now, effects);
       want = input.want;
       break;
@@ -118,6 +120,16 @@ export function decide(prev: MachineState, input: Input, clock: Clock): Decision
   }
   dispatch(state, want, clock, effects);
   return { state, effects };
+}
+
+/**
+ * Whether `next` replaces the held config. An explicit configure (the API, the cron) wins unless
+ * it is older; the config a fan-out batch carries must be strictly newer, so a batch that read D1
+ * before a deactivation, or before this object disabled the hook itself, cannot undo it.
+ */
+function newer(next: HookConfig, held: HookConfig | null, explicit: boolean): boolean {
+  if (!held || next.version === undefined || held.version === undefined) return true;
+  return explicit ? next.version >= held.version : next.version > held.version;
 }
 
 function admit(state: MachineState, items: Extract<Input, { type: "admit" }>["deliveries"], now: number, effects: Effect[]) {

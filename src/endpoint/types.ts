@@ -23,6 +23,9 @@ export interface HookConfig {
   active: boolean;
   /** A one-off target: its hook row is removed once its last delivery ends. */
   ephemeral?: boolean;
+  /** The hook row's updated_at: a config older than the one held is ignored (a fan-out batch that
+   *  read D1 before a deactivation must not switch the hook back on). */
+  version?: number;
 }
 
 export type OrderKey = readonly [publishedAt: number, index: number, id: string];

@@ -220,6 +220,22 @@ describe("decide(): outcomes", () => {
   });
 });
 
+describe("decide(): config versions", () => {
+  it("a fan-out batch carrying an older or equal config cannot undo a deactivation or a self-disable", () => {
+    const s = new Sim({ version: 1 });
+    s.run({ type: "configure", config: config({ version: 2, active: false }) }); // deactivated through the API
+    s.run({ type: "admit", config: config({ version: 1 }), want: 1, deliveries: [{ id: "a", eventId: "e_a", publishedAt: T0, index: 0, createdAt: T0 }] });
+    expect(s.state.config!.active).toBe(false);
+    s.run({ type: "configure", config: config({ version: 3 }) });
+    expect(s.state.config!.active).toBe(true);
+    s.report(grants(s.effects).at(-1)?.leaseId ?? "L1", { statusCode: 410 }); // the object disables the hook itself
+    s.run({ type: "admit", config: config({ version: 3 }), want: 1, deliveries: [] });
+    expect(s.state.config!.active).toBe(false);
+    s.run({ type: "admit", config: config({ version: 4 }), want: 1, deliveries: [] }); // re-activated since
+    expect(s.state.config!.active).toBe(true);
+  });
+});
+
 describe("decide(): batched reports", () => {
   it("applies several outcomes in one decision and hands out that many next grants", () => {
     const s = new Sim({ ordering: "none", maxInFlight: 2 });

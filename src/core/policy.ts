@@ -23,6 +23,12 @@ export const RELEASE_LEASE_MS = 5 * 60_000;
 /** Publish-order settle window for strict hooks (DESIGN §3). */
 export const DEFAULT_ORDER_WINDOW_MS = 1000;
 export const MAX_ORDER_WINDOW_MS = 60_000;
+/**
+ * Strict hooks: a consumer may hold up to this many consecutive deliveries at once. It sends them
+ * one at a time, in order, stops at the first failure and reports them together — still one
+ * request in flight, but one Durable Object round trip per sequence instead of per delivery.
+ */
+export const STRICT_SEQUENCE = 10;
 /** Unordered hooks: concurrent leases (DESIGN §3). */
 export const DEFAULT_MAX_IN_FLIGHT = 10;
 export const MAX_MAX_IN_FLIGHT = 100;

@@ -60,7 +60,7 @@ export class EndpointDO extends DurableObject<Env> {
   }
 
   /** The consumer's outcomes for its leases (one RPC for a hook's concurrent attempts); returns up to `want` next grants. */
-  async report(reports: { leaseId: string; outcome: Outcome }[], want = 1): Promise<Grant[]> {
+  async report(reports: { leaseId: string; outcome: Outcome | null }[], want = 1): Promise<Grant[]> {
     return this.run({ type: "report", reports, want }, this.clock());
   }
 

@@ -14,6 +14,7 @@ import {
   DEFAULT_RETRY_SCHEDULE_S,
   LEASE_MARGIN_MS,
   RELEASE_LEASE_MS,
+  STRICT_SEQUENCE,
 } from "../core/policy";
 import { nextDelayMs } from "../core/retry-schedule";
 import type { Counters, Delivery, FinalStatus, HookConfig, OrderKey, Outcome } from "./types";
@@ -54,8 +55,9 @@ export interface Clock {
 export type Input =
   | { type: "configure"; config: HookConfig }
   | { type: "admit"; config?: HookConfig; deliveries: Omit<Delivery, "status" | "attempts" | "nextAt" | "leaseId" | "leaseExpiresAt" | "outOfOrder" | "lastError">[]; want: number }
-  /** Outcomes of one or more leases (a consumer reports a hook's concurrent attempts together). */
-  | { type: "report"; reports: { leaseId: string; outcome: Outcome }[]; want: number }
+  /** Outcomes of one or more leases (a consumer reports a hook's attempts together). A null
+   *  outcome: not attempted (a strict sequence stopped at an earlier failure) — back to pending. */
+  | { type: "report"; reports: { leaseId: string; outcome: Outcome | null }[]; want: number }
   | { type: "claim"; leaseIds: string[] }
   | { type: "alarm" }
   | { type: "cancel_all" };
@@ -172,11 +174,16 @@ function insertSorted(queue: Delivery[], d: Delivery, strict: boolean) {
   queue.splice(lo, 0, d);
 }
 
-function report(state: MachineState, leaseId: string, outcome: Outcome, clock: Clock, effects: Effect[]) {
+function report(state: MachineState, leaseId: string, outcome: Outcome | null, clock: Clock, effects: Effect[]) {
   const i = state.queue.findIndex((d) => d.leaseId === leaseId && d.status === "delivering");
   if (i < 0) return; // stale lease: the delivery was re-released; its new holder reports instead
   const now = clock.now;
   const cur = state.queue[i]!;
+  if (outcome === null) {
+    state.queue[i] = { ...cur, status: "pending", leaseId: null, leaseExpiresAt: null };
+    effects.push({ type: "save", delivery: state.queue[i]! });
+    return;
+  }
   const attempt = cur.attempts + 1;
   effects.push({ type: "attempt", deliveryId: cur.id, attempt, outcome });
   const base: Delivery = { ...cur, attempts: attempt, status: "pending", leaseId: null, leaseExpiresAt: null };
@@ -244,7 +251,7 @@ function claim(state: MachineState, leaseIds: string[], now: number, effects: Ef
   state.queue = state.queue.map((d) => {
     if (d.status !== "delivering" || !d.leaseId || !wanted.has(d.leaseId)) return d;
     if ((d.leaseExpiresAt ?? 0) <= now) return d;
-    const leased = { ...d, leaseExpiresAt: now + leaseMs(state) };
+    const leased = { ...d, leaseExpiresAt: now + leaseMs(state, wanted.size) };
     effects.push({ type: "save", delivery: leased });
     effects.push({ type: "grant", deliveryId: d.id, leaseId: d.leaseId, attempt: d.attempts + 1 });
     return leased;
@@ -261,23 +268,28 @@ function expireLeases(state: MachineState, now: number, effects: Effect[]) {
   });
 }
 
-const leaseMs = (state: MachineState) => (state.config?.timeoutMs ?? 15_000) + LEASE_MARGIN_MS;
+/** A lease covers `held` requests sent one after another (a strict sequence), plus a margin. */
+const leaseMs = (state: MachineState, held = 1) =>
+  (state.config?.ordering === "strict" ? held : 1) * (state.config?.timeoutMs ?? 15_000) + LEASE_MARGIN_MS;
 
 /** Hand due work to the caller (up to `want`), release the rest. */
 function dispatch(state: MachineState, want: number, clock: Clock, effects: Effect[]) {
-  const due = dueDeliveries(state, clock.now);
+  let due = dueDeliveries(state, clock.now);
   if (due.length === 0) return;
+  // A strict sequence has one holder: all of it to the caller (as much as it wants), or all released.
+  const strict = state.config?.ordering === "strict";
+  if (strict && want > 0) due = due.slice(0, want);
   const released: string[] = [];
   for (const idx of due) {
     const d = state.queue[idx]!;
     const toCaller = want > 0;
-    if (toCaller) want--;
+    if (toCaller && !strict) want--;
     const leaseId = clock.newLeaseId();
     const leased: Delivery = {
       ...d,
       status: "delivering",
       leaseId,
-      leaseExpiresAt: clock.now + (toCaller ? leaseMs(state) : RELEASE_LEASE_MS),
+      leaseExpiresAt: clock.now + (toCaller ? leaseMs(state, due.length) : RELEASE_LEASE_MS),
     };
     state.queue[idx] = leased;
     if (!state.lastSent || compareKeys(orderKey(d), state.lastSent) > 0) state.lastSent = orderKey(d);
@@ -296,9 +308,14 @@ export function dueDeliveries(state: MachineState, now: number): number[] {
   let budget = tokensAvailable(state, now);
   const out: number[] = [];
   if (cfg.ordering === "strict") {
+    // The head and the ready deliveries right behind it, as one sequence; none while one is out.
     if (state.queue.some((d) => d.status === "delivering")) return out;
-    const head = state.queue[0];
-    if (head && head.status === "pending" && readyAt(state, head) <= now && budget >= 1) out.push(0);
+    for (let i = 0; i < state.queue.length && out.length < STRICT_SEQUENCE && budget >= 1; i++) {
+      const d = state.queue[i]!;
+      if (d.status !== "pending" || readyAt(state, d) > now) break;
+      out.push(i);
+      budget--;
+    }
     return out;
   }
   let inFlight = state.queue.filter((d) => d.status === "delivering").length;

@@ -1,12 +1,13 @@
 /**
- * The consumer's delivery loop. Per hook: send every grant held (concurrently), report all their
- * outcomes in one RPC, and take as many next grants while the endpoint is healthy — bounded by
- * count and time. What is left when the budget runs out is released by the DO itself.
+ * The consumer's delivery loop. Per hook: send every grant held (concurrently; a strict hook's
+ * sequence one at a time, in order), report all their outcomes in one RPC, and take as many next
+ * grants while the endpoint is healthy — bounded by count and time. What is left when the budget
+ * runs out is released by the DO itself.
  */
 import { DRAIN_MAX_DELIVERIES, DRAIN_MAX_MS } from "../core/policy";
 import { endpointStub } from "../db/hooks";
 import type { Env } from "../env";
-import type { Grant } from "../endpoint/types";
+import type { Grant, Outcome } from "../endpoint/types";
 import { log } from "../log";
 import { attemptDelivery } from "./send";
 
@@ -36,7 +37,7 @@ async function drainHook(env: Env, first: Grant[], budget: Budget): Promise<void
   const stub = endpointStub(env.ENDPOINTS, first[0]!.hook.hookId);
   let held = first;
   while (held.length) {
-    const outcomes = await Promise.all(held.map((g) => attemptDelivery(env, g)));
+    const outcomes = held[0]!.hook.ordering === "strict" ? await inSequence(env, held) : await Promise.all(held.map((g) => attemptDelivery(env, g)));
     try {
       held = await stub.report(held.map((g, i) => ({ leaseId: g.leaseId, outcome: outcomes[i]! })), budget.take(held.length));
     } catch (err) {
@@ -45,4 +46,20 @@ async function drainHook(env: Env, first: Grant[], budget: Budget): Promise<void
       return;
     }
   }
+}
+
+/** A strict sequence: one request at a time, in order; after the first failure the rest are not sent. */
+async function inSequence(env: Env, held: Grant[]): Promise<(Outcome | null)[]> {
+  const out: (Outcome | null)[] = [];
+  let stopped = false;
+  for (const g of held) {
+    if (stopped) {
+      out.push(null);
+      continue;
+    }
+    const o = await attemptDelivery(env, g);
+    out.push(o);
+    stopped = !o.ok;
+  }
+  return out;
 }

@@ -91,7 +91,7 @@ describe("decide(): admit", () => {
     expect(grants(s.admit(["a", "b"]))).toEqual([]);
     expect(nextWakeAt(s.state, s.now)).toBeNull();
     const e = s.run({ type: "configure", config: config() });
-    expect(releases(e)).toEqual(["L1"]);
+    expect(releases(e)).toEqual(["L1", "L2"]); // one strict sequence, in order, for one holder
   });
 });
 
@@ -99,21 +99,15 @@ describe("decide(): publish order", () => {
   it("holds a strict head until the settle window passes, then releases in publish order", () => {
     const s = new Sim({ orderWindowMs: 1000 });
     // admitted shuffled, all published within the window
-    const e = s.admit([["c", T0 + 30], ["a", T0 + 10], ["b", T0 + 20]]);
-    expect(grants(e)).toEqual([]);
+    const held = s.admit([["c", T0 + 30], ["a", T0 + 10], ["b", T0 + 20]]);
+    expect(grants(held)).toEqual([]);
     expect(nextWakeAt(s.state, s.now)).toBe(T0 + 1010);
     s.now = T0 + 1030;
-    expect(releases(s.alarm())).toEqual(["L1"]);
-    expect(s.state.queue[0]!.id).toBe("a");
-    const order: string[] = ["a"];
-    let lease = "L1";
-    for (;;) {
-      const g = grants(s.report(lease, OK));
-      if (!g.length) break;
-      order.push(g[0]!.deliveryId);
-      lease = g[0]!.leaseId;
-    }
-    expect(order).toEqual(["a", "b", "c"]);
+    // released as one sequence, in publish order, to be sent one at a time
+    expect(releases(s.alarm())).toEqual(["L1", "L2", "L3"]);
+    expect(s.state.queue.map((d) => [d.id, d.leaseId])).toEqual([["a", "L1"], ["b", "L2"], ["c", "L3"]]);
+    const e = s.run({ type: "report", reports: ["L1", "L2", "L3"].map((leaseId) => ({ leaseId, outcome: out(OK) })), want: 1 });
+    expect(finished(e).map((f) => f.delivery.id)).toEqual(["a", "b", "c"]);
   });
 
   it("flags an event that arrives after a later one already left, delivers it next and counts it", () => {
@@ -149,8 +143,8 @@ describe("decide(): outcomes", () => {
     expect(e).toContainEqual(expect.objectContaining({ type: "status", status: "failed", error: "HTTP 500" }));
     expect(nextWakeAt(s.state, s.now)).toBe(T0 + 5_000);
     s.now = T0 + 5_000;
-    expect(releases(s.alarm())).toEqual(["L2"]);
-    expect(s.state.queue[0]!.id).toBe("a");
+    expect(releases(s.alarm())).toEqual(["L2", "L3"]); // a (its retry) first, then b
+    expect(s.state.queue.map((d) => [d.id, d.leaseId])).toEqual([["a", "L2"], ["b", "L3"]]);
   });
 
   it("a later failure does not repeat the status flip (D1 written only on change)", () => {
@@ -189,10 +183,12 @@ describe("decide(): outcomes", () => {
     s.admit(["a", "b"]);
     s.report("L1", { statusCode: 500 });
     s.now += 1_200;
-    s.alarm();
-    const e = s.report("L2", { statusCode: 500 });
+    expect(releases(s.alarm())).toEqual(["L2", "L3"]);
+    // the consumer stops at a's failure and does not send b: b goes back to pending, then to the caller
+    const e = s.run({ type: "report", reports: [{ leaseId: "L2", outcome: out({ statusCode: 500 }) }, { leaseId: "L3", outcome: null }], want: 1 });
     expect(finished(e).map((f) => [f.delivery.id, f.status])).toEqual([["a", "failed"]]);
     expect(grantedIds(e)).toEqual(["b"]);
+    expect(s.state.queue[0]).toMatchObject({ id: "b", attempts: 0 });
     expect(s.state.counters.failed).toBe(1);
   });
 
@@ -217,6 +213,28 @@ describe("decide(): outcomes", () => {
     s.admit(["a"]);
     expect(s.report("L-unknown", OK)).toEqual([]);
     expect(s.state.queue[0]!.status).toBe("delivering");
+  });
+});
+
+describe("decide(): strict sequences", () => {
+  it("hands a strict hook's ready deliveries out as one ordered sequence with a lease covering all of them", () => {
+    const s = new Sim();
+    const e = s.admit(["a", "b", "c"], 10);
+    expect(grantedIds(e)).toEqual(["a", "b", "c"]);
+    expect(s.state.queue.every((d) => d.leaseExpiresAt === T0 + 3 * 15_000 + 15_000)).toBe(true);
+    expect(grants(s.admit(["d"], 10))).toEqual([]); // nothing more while the sequence is out
+  });
+
+  it("a sequence stops at its first failure: later ones were not sent and keep their place", () => {
+    const s = new Sim({ retrySchedule: [0, 0] });
+    s.admit(["a", "b", "c"], 10);
+    const e = s.run({
+      type: "report", want: 10,
+      reports: [{ leaseId: "L1", outcome: out(OK) }, { leaseId: "L2", outcome: out({ statusCode: 500 }) }, { leaseId: "L3", outcome: null }],
+    });
+    expect(finished(e).map((f) => f.delivery.id)).toEqual(["a"]);
+    expect(grantedIds(e)).toEqual(["b", "c"]); // b's retry is due at once, then c, in order
+    expect(s.state.queue.map((d) => [d.id, d.attempts])).toEqual([["b", 1], ["c", 0]]);
   });
 });
 

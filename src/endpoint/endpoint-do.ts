@@ -86,7 +86,7 @@ export class EndpointDO extends DurableObject<Env> {
   async destroy(): Promise<number> {
     const n = await this.cancelAll();
     await this.ctx.storage.deleteAll();
-    this.store.ensureSchema();
+    this.store.forget();
     this.state = this.store.load();
     return n;
   }

@@ -28,58 +28,77 @@ const SCHEMA = [
 
 type Row = Record<string, SqlStorageValue>;
 
+/** The decision state that cannot be derived from the deliveries table. */
+function metaOf({ config, failingSince, failStreak, lastStatus, disabledReason, bucket }: MachineState): string {
+  return JSON.stringify({ config, failingSince, failStreak, lastStatus, disabledReason, bucket });
+}
+
 export class EndpointStore {
+  /** Whether the tables exist. They are made on the first write, so an object that is only
+   *  asked about (an unknown hook id, a sweep of an idle hook) stores nothing. */
+  private ready: boolean;
+
   constructor(private readonly sql: SqlStorage) {
-    this.ensureSchema();
+    this.ready = sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'deliveries'`).toArray().length > 0;
   }
 
-  ensureSchema() {
+  private ensureSchema() {
+    if (this.ready) return;
     for (const stmt of SCHEMA) this.sql.exec(stmt);
+    this.ready = true;
+  }
+
+  /** After ctx.storage.deleteAll(): nothing exists any more. */
+  forget() {
+    this.ready = false;
+    this.lastMeta = "";
+  }
+
+  /** A read: no rows before the first write. */
+  private read<T extends Record<string, SqlStorageValue>>(query: string, ...args: SqlStorageValue[]): T[] {
+    return this.ready ? this.sql.exec<T>(query, ...args).toArray() : [];
   }
 
   /** What saveMeta last wrote, so an unchanged state costs no write. */
   private lastMeta = "";
 
   load(): MachineState {
-    const metaRow = this.sql.exec<{ v: string }>(`SELECT v FROM meta WHERE k = 'machine'`).toArray()[0];
-    this.lastMeta = metaRow?.v ?? "";
+    const metaRow = this.read<{ v: string }>(`SELECT v FROM meta WHERE k = 'machine'`)[0];
+    this.lastMeta = metaRow?.v ?? metaOf(emptyState()); // a fresh object writes nothing until something happens
     const meta = metaRow ? (JSON.parse(metaRow.v) as Partial<MachineState>) : null;
-    const queue = this.sql
-      .exec(`SELECT * FROM deliveries WHERE status IN ('pending','delivering') ORDER BY published_at, idx, id`)
-      .toArray()
+    const queue = this.read<Row>(`SELECT * FROM deliveries WHERE status IN ('pending','delivering') ORDER BY published_at, idx, id`)
       .map(rowToDelivery);
     // Derived from the deliveries table rather than written on every decision.
     const counters = { succeeded: 0, failed: 0, cancelled: 0, outOfOrder: 0 };
-    for (const r of this.sql.exec<{ status: string; n: number; ooo: number }>(
+    for (const r of this.read<{ status: string; n: number; ooo: number }>(
       `SELECT status, COUNT(*) AS n, SUM(out_of_order) AS ooo FROM deliveries GROUP BY status`,
     )) {
       if (r.status in counters) counters[r.status as "succeeded"] = Number(r.n);
       counters.outOfOrder += Number(r.ooo ?? 0);
     }
-    const sent = this.sql
-      .exec<{ p: number; i: number; id: string }>(
+    const sent = this.read<{ p: number; i: number; id: string }>(
         `SELECT published_at AS p, idx AS i, id FROM deliveries WHERE attempts > 0 OR status <> 'pending'
          ORDER BY published_at DESC, idx DESC, id DESC LIMIT 1`,
-      )
-      .toArray()[0];
+    )[0];
     return { ...emptyState(), ...meta, queue, counters, lastSent: sent ? [Number(sent.p), Number(sent.i), String(sent.id)] : null };
   }
 
   /** The decision state that cannot be derived from the deliveries table; written only when it changed. */
   saveMeta(state: MachineState) {
-    const { config, failingSince, failStreak, lastStatus, disabledReason, bucket } = state;
-    const v = JSON.stringify({ config, failingSince, failStreak, lastStatus, disabledReason, bucket });
+    const v = metaOf(state);
     if (v === this.lastMeta) return;
+    this.ensureSchema();
     count("do.rows_written");
     this.sql.exec(`INSERT OR REPLACE INTO meta (k, v) VALUES ('machine', ?)`, v);
     this.lastMeta = v;
   }
 
   hasDedupeKey(key: string): boolean {
-    return this.sql.exec(`SELECT 1 FROM deliveries WHERE dedupe_key = ?`, key).toArray().length > 0;
+    return this.read(`SELECT 1 AS x FROM deliveries WHERE dedupe_key = ?`, key).length > 0;
   }
 
   insert(d: Delivery, dedupeKey: string, event: OutboundEvent, now: number) {
+    this.ensureSchema();
     count("do.rows_written");
     this.sql.exec(
       `INSERT INTO deliveries (id, dedupe_key, event_id, event_type, published_at, idx, status, attempts, next_at,
@@ -91,6 +110,7 @@ export class EndpointStore {
   }
 
   update(d: Delivery, now: number, final?: { status: FinalStatus; at: number }) {
+    this.ensureSchema();
     count("do.rows_written");
     this.sql.exec(
       `UPDATE deliveries SET status = ?, attempts = ?, next_at = ?, lease_id = ?, lease_expires_at = ?,
@@ -101,6 +121,7 @@ export class EndpointStore {
   }
 
   appendAttempt(deliveryId: string, n: number, o: Outcome) {
+    this.ensureSchema();
     count("do.rows_written");
     this.sql.exec(
       `INSERT INTO attempts (id, delivery_id, n, started_at, duration_ms, status_code, error_kind, error, response_headers, response_body)
@@ -111,7 +132,7 @@ export class EndpointStore {
   }
 
   event(deliveryId: string): OutboundEvent | null {
-    const row = this.sql.exec<{ event: string }>(`SELECT event FROM deliveries WHERE id = ?`, deliveryId).toArray()[0];
+    const row = this.read<{ event: string }>(`SELECT event FROM deliveries WHERE id = ?`, deliveryId)[0];
     return row ? (JSON.parse(row.event) as OutboundEvent) : null;
   }
 
@@ -128,18 +149,16 @@ export class EndpointStore {
     }
     const sql = `SELECT * FROM deliveries ${where.length ? "WHERE " + where.join(" AND ") : ""}
                  ORDER BY published_at DESC, idx DESC, id DESC LIMIT ?`;
-    return this.sql.exec(sql, ...args, opts.limit).toArray().map(rowToRecord);
+    return this.read<Row>(sql, ...args, opts.limit).map(rowToRecord);
   }
 
   get(deliveryId: string): DeliveryRecord | null {
-    const row = this.sql.exec(`SELECT * FROM deliveries WHERE id = ?`, deliveryId).toArray()[0];
+    const row = this.read<Row>(`SELECT * FROM deliveries WHERE id = ?`, deliveryId)[0];
     return row ? rowToRecord(row) : null;
   }
 
   attempts(deliveryId: string): AttemptRecord[] {
-    return this.sql
-      .exec(`SELECT * FROM attempts WHERE delivery_id = ? ORDER BY n`, deliveryId)
-      .toArray()
+    return this.read<Row>(`SELECT * FROM attempts WHERE delivery_id = ? ORDER BY n`, deliveryId)
       .map((r) => ({
         id: String(r.id),
         attempt: Number(r.n),
@@ -155,15 +174,13 @@ export class EndpointStore {
 
   /** Failed deliveries created since `since`, oldest first. */
   failedSince(since: number): DeliveryRecord[] {
-    return this.sql
-      .exec(`SELECT * FROM deliveries WHERE status = 'failed' AND created_at >= ? ORDER BY published_at, idx, id`, since)
-      .toArray()
+    return this.read<Row>(`SELECT * FROM deliveries WHERE status = 'failed' AND created_at >= ? ORDER BY published_at, idx, id`, since)
       .map(rowToRecord);
   }
 
   counts(since: number): { succeeded: number; failed: number; cancelled: number; pending: number; out_of_order: number } {
     const out = { succeeded: 0, failed: 0, cancelled: 0, pending: 0, out_of_order: 0 };
-    for (const r of this.sql.exec<{ status: string; n: number; ooo: number }>(
+    for (const r of this.read<{ status: string; n: number; ooo: number }>(
       `SELECT status, COUNT(*) AS n, SUM(out_of_order) AS ooo FROM deliveries WHERE created_at >= ? GROUP BY status`, since,
     )) {
       const n = Number(r.n);
@@ -175,21 +192,16 @@ export class EndpointStore {
   }
 
   latencies(since: number): number[] {
-    return this.sql
-      .exec<{ d: number }>(`SELECT duration_ms AS d FROM attempts WHERE started_at >= ? ORDER BY duration_ms`, since)
-      .toArray()
+    return this.read<{ d: number }>(`SELECT duration_ms AS d FROM attempts WHERE started_at >= ? ORDER BY duration_ms`, since)
       .map((r) => Number(r.d));
   }
 
   /** Retention: finished deliveries and their attempts older than `before`. Bounded per call. */
   purge(before: number, limit = 5000): number {
-    const ids = this.sql
-      .exec<{ id: string }>(
-        `SELECT id FROM deliveries WHERE status IN ('succeeded','failed','cancelled') AND finished_at < ? LIMIT ?`,
-        before, limit,
-      )
-      .toArray()
-      .map((r) => r.id);
+    const ids = this.read<{ id: string }>(
+      `SELECT id FROM deliveries WHERE status IN ('succeeded','failed','cancelled') AND finished_at < ? LIMIT ?`,
+      before, limit,
+    ).map((r) => r.id);
     for (const id of ids) {
       this.sql.exec(`DELETE FROM attempts WHERE delivery_id = ?`, id);
       this.sql.exec(`DELETE FROM deliveries WHERE id = ?`, id);

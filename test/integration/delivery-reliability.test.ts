@@ -96,3 +96,19 @@ describe("crash safety and isolation", () => {
     expect(new Set(dataOf(await received(bad)).map((d) => d.i))).toEqual(new Set([0]));
   });
 });
+
+describe("endpoint objects that are only asked about", () => {
+  it("store nothing: history of an unknown hook, a sweep poke and stats leave an object without tables", async () => {
+    const { runInDurableObject } = await import("cloudflare:test");
+    const t = await newTenant();
+    const ghost = "hook_01JD00000000000000000GHXST";
+    const { call } = await import("../helpers");
+    expect((await call(`/v1/hooks/${ghost}/deliveries`, { key: t.key })).status).toBe(404);
+    await endpoint(ghost).poke();
+    await endpoint(ghost).stats(0);
+    const tables = await runInDurableObject(endpointRaw(ghost), (_i, state) =>
+      state.storage.sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'`).toArray(),
+    );
+    expect(tables).toEqual([]);
+  });
+});

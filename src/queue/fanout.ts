@@ -39,7 +39,7 @@ interface Work {
   messages: Set<string>;
 }
 
-export async function handleEventsBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+export async function handleEventsBatch(batch: MessageBatch<unknown>, env: Env, chunk = FANOUT_CHUNK): Promise<void> {
   const valid: { msg: Message<unknown>; ev: EventMessage }[] = [];
   for (const msg of batch.messages) {
     const parsed = EventMessage.safeParse(msg.body);
@@ -74,17 +74,19 @@ export async function handleEventsBatch(batch: MessageBatch<unknown>, env: Env):
           hookMatches({ events: h.events, channels: h.channels, filter: (h.filter as never) ?? null }, ev),
         );
     const item = toAdmitItem(ev, msg.timestamp.getTime());
+    const spill: string[] = [];
     for (const hook of matched) {
       let w = work.get(hook.id);
-      if (!w && work.size >= FANOUT_CHUNK) {
-        // Past what one invocation may call: the rest of this event goes out as fan-out chunks.
-        offload.push(...chunks(ev, matched.filter((h) => !work.has(h.id)).map((h) => h.id)));
-        break;
+      if (!w && work.size >= chunk) {
+        // Past what one invocation may call: this hook gets the event through a fan-out chunk.
+        spill.push(hook.id);
+        continue;
       }
       if (!w) work.set(hook.id, (w = { hook, items: [], messages: new Set() }));
       w.items.push({ ...item, id: newId("dlv") });
       w.messages.add(msg.id);
     }
+    offload.push(...chunks(ev, spill, chunk));
   }
 
   for (const job of offload) {
@@ -122,11 +124,9 @@ export async function admitAll(env: Env, work: Work[], failed: Set<string>, conc
   return grants;
 }
 
-function chunks(event: EventMessage, hookIds: string[]): DeliveryJob[] {
+function chunks(event: EventMessage, hookIds: string[], size: number): DeliveryJob[] {
   const out: DeliveryJob[] = [];
-  for (let i = 0; i < hookIds.length; i += FANOUT_CHUNK) {
-    out.push({ kind: "fanout", event, hook_ids: hookIds.slice(i, i + FANOUT_CHUNK) });
-  }
+  for (let i = 0; i < hookIds.length; i += size) out.push({ kind: "fanout", event, hook_ids: hookIds.slice(i, i + size) });
   return out;
 }
 

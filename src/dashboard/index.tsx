@@ -6,7 +6,8 @@
  * SameSite=Strict, sealed with ENCRYPTION_KEY so the cookie is not the key itself. Form posts also
  * check Origin, so another site cannot drive the buttons.
  */
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
+import type { HookRow } from "../db/schema";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { decryptSecret, encryptSecret } from "../core/crypto";
 import { isId } from "../core/ids";
@@ -78,35 +79,22 @@ function requireManage(c: { get(k: "scopes"): string[] }) {
   if (!can(c, "webhook:manage")) throw new AppError(403, "forbidden", "Forbidden", "This API key lacks the webhook:manage scope.");
 }
 
-const back = (id: string, done: string) => `/dashboard/hooks/${id}?done=${encodeURIComponent(done)}`;
+/** A button on the hook page: needs webhook:manage, acts on the hook, returns to its page with a message. */
+function action(path: string, done: string, act: (c: Context<AppEnv>, row: HookRow) => Promise<unknown>) {
+  dash.post(`/hooks/:id${path}`, async (c) => {
+    requireManage(c);
+    const row = await hookOr404(c, c.req.param("id"));
+    await act(c, row);
+    return c.redirect(`/dashboard/hooks/${row.id}?done=${encodeURIComponent(done)}`, 303);
+  });
+}
 
-dash.post("/hooks/:id/test", async (c) => {
-  requireManage(c);
-  const row = await hookOr404(c, c.req.param("id"));
-  await sendTestPing(c.env, row);
-  return c.redirect(back(row.id, "Test event queued."), 303);
-});
-
-dash.post("/hooks/:id/activate", async (c) => {
-  requireManage(c);
-  const row = await hookOr404(c, c.req.param("id"));
-  await activateHook(c.env, row, row.status === "expired" ? null : undefined);
-  return c.redirect(back(row.id, "Hook activated."), 303);
-});
-
-dash.post("/hooks/:id/deactivate", async (c) => {
-  requireManage(c);
-  const row = await hookOr404(c, c.req.param("id"));
-  await deactivateHook(c.env, row);
-  return c.redirect(back(row.id, "Hook deactivated; its queue is kept."), 303);
-});
-
-dash.post("/hooks/:id/deliveries/:d/resend", async (c) => {
-  requireManage(c);
-  const row = await hookOr404(c, c.req.param("id"));
-  const fresh = isId("dlv", c.req.param("d")) ? await resendDelivery(c.env, row, c.req.param("d")) : null;
-  if (!fresh) throw new AppError(404, "not-found", "Not found", "No such delivery.");
-  return c.redirect(back(row.id, "Resent."), 303);
+action("/test", "Test event queued.", (c, row) => sendTestPing(c.env, row));
+action("/activate", "Hook activated.", (c, row) => activateHook(c.env, row, row.status === "expired" ? null : undefined));
+action("/deactivate", "Hook deactivated; its queue is kept.", (c, row) => deactivateHook(c.env, row));
+action("/deliveries/:d/resend", "Resent.", async (c, row) => {
+  const d = c.req.param("d") ?? "";
+  if (!isId("dlv", d) || !(await resendDelivery(c.env, row, d))) throw new AppError(404, "not-found", "Not found", "No such delivery.");
 });
 
 export default dash;

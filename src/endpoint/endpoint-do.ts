@@ -44,18 +44,13 @@ export class EndpointDO extends DurableObject<Env> {
       seen.add(it.dedupeKey);
       fresh.push(it);
     }
-    const events = new Map(fresh.map((it) => [it.id, it]));
     const input: Input = {
       type: "admit",
       config,
       want,
       deliveries: fresh.map((it) => ({ id: it.id, eventId: it.eventId, publishedAt: it.publishedAt, index: it.index, createdAt: clock.now })),
     };
-    const grants = await this.run(input, clock, (d) => {
-      const it = events.get(d.id);
-      if (it) this.store.insert(d, it.dedupeKey, it.event, clock.now);
-      return !!it;
-    });
+    const grants = await this.run(input, clock, new Map(fresh.map((it) => [it.id, it])));
     return { admitted: fresh.length, duplicates: items.length - fresh.length, grants };
   }
 
@@ -161,8 +156,8 @@ export class EndpointDO extends DurableObject<Env> {
 
   // ---- the shell ------------------------------------------------------------------------------
 
-  /** decide → persist → side effects → alarm. `onNew` inserts rows for deliveries first seen here. */
-  private async run(input: Input, clock: Clock, onNew?: (d: Delivery) => boolean): Promise<Grant[]> {
+  /** decide → persist → side effects → alarm. `fresh`: deliveries first seen here (inserted, not updated). */
+  private async run(input: Input, clock: Clock, fresh = new Map<string, AdmitItem>()): Promise<Grant[]> {
     const { state, effects } = decide(this.state, input, clock);
     this.state = state;
     // One row write per delivery per decision: a delivery admitted and leased at once is inserted
@@ -178,14 +173,18 @@ export class EndpointDO extends DurableObject<Env> {
       else if (e.type === "grant") handOut.push(e);
       else after.push(e);
     }
-    for (const d of saves.values()) if (!onNew?.(d)) this.store.update(d, clock.now);
+    for (const d of saves.values()) {
+      const it = fresh.get(d.id);
+      if (it) this.store.insert(d, it.dedupeKey, it.event, clock.now);
+      else this.store.update(d, clock.now);
+    }
     for (const f of finishes.values()) {
       this.store.update(f.delivery, clock.now, { status: f.status, at: f.at });
       if (f.status === "failed") after.push(f);
     }
     const grants: Grant[] = [];
     for (const g of handOut) {
-      const event = this.store.event(g.deliveryId);
+      const event = fresh.get(g.deliveryId)?.event ?? this.store.event(g.deliveryId); // no read for what was just admitted
       if (event && state.config) grants.push({ leaseId: g.leaseId, deliveryId: g.deliveryId, attempt: g.attempt, hook: state.config, event });
     }
     this.store.saveMeta(state);

@@ -15,8 +15,8 @@ import type { AdmitItem, Grant } from "../endpoint/types";
 import { log } from "../log";
 import { Budget, runGrants } from "./drain";
 
-/** Order key and outbound shape of an event message. */
-export function toAdmitItem(ev: EventMessage, fallbackMs: number): AdmitItem {
+/** Order key and outbound shape of an event message (each hook's delivery gets its own id). */
+export function toAdmitItem(ev: EventMessage, fallbackMs: number): Omit<AdmitItem, "id"> {
   const occurred = typeof ev.occurred_at === "string" ? Date.parse(ev.occurred_at) : ev.occurred_at ?? null;
   const publishedAt = ev.published_at ?? occurred ?? fallbackMs;
   const event: OutboundEvent = {
@@ -29,7 +29,7 @@ export function toAdmitItem(ev: EventMessage, fallbackMs: number): AdmitItem {
     actor: ev.actor ?? null,
     summary: ev.summary ?? null,
   };
-  return { id: newId("dlv"), dedupeKey: ev.id, eventId: ev.id, publishedAt, index: ev.index ?? 0, event };
+  return { dedupeKey: ev.id, eventId: ev.id, publishedAt, index: ev.index ?? 0, event };
 }
 
 interface Work {

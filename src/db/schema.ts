@@ -61,6 +61,14 @@ export const hooks = sqliteTable(
     secretEnc: text("secret_enc"),
     prevSecretEnc: text("prev_secret_enc"),
     prevSecretUntil: integer("prev_secret_until"),
+    /** Standard profile: `v1` (HMAC), `v1a` (Ed25519) or `both` (issue 19). */
+    signatureScheme: text("signature_scheme").notNull().default("v1"),
+    /** The Ed25519 key pair for v1a: `whsk_…` sealed like secrets, `whpk_…` public (readable any time).
+     *  The previous pair keeps signing until prev_secret_until, like the previous secret. */
+    signingKeyEnc: text("signing_key_enc"),
+    publicKey: text("public_key"),
+    prevSigningKeyEnc: text("prev_signing_key_enc"),
+    prevPublicKey: text("prev_public_key"),
     lastStatus: text("last_status").notNull().default("none"),
     lastError: text("last_error"),
     lastDeliveryAt: integer("last_delivery_at"),

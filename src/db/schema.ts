@@ -101,7 +101,41 @@ export const eventTypes = sqliteTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.name] })],
 );
 
+/**
+ * Messages that reached `hookline-dead` (issue 13): invalid messages the consumers refused, and
+ * messages that exhausted their retries. Kept so an operator can see and redrive them; one row per
+ * queue message (message_id is unique: the dead-letter consumer may see a message twice).
+ */
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    id: text("id").primaryKey(),
+    messageId: text("message_id").notNull(),
+    /** null when the message named no tenant (an invalid message) */
+    tenantId: text("tenant_id"),
+    eventId: text("event_id"),
+    /** hooks the message was for; null = every hook the event matches */
+    hookIds: text("hook_ids", { mode: "json" }).$type<string[]>(),
+    /** where a redrive sends it: hookline-events or hookline-deliveries (null: not redrivable) */
+    queue: text("queue"),
+    /** event | fanout | drain | validate | invalid */
+    kind: text("kind").notNull(),
+    reason: text("reason").notNull(),
+    /** the message to redrive, as it was sent */
+    body: text("body", { mode: "json" }).$type<unknown>(),
+    attempts: integer("attempts").notNull(),
+    createdAt: integer("created_at").notNull(),
+    redrivenAt: integer("redriven_at"),
+  },
+  (t) => [
+    uniqueIndex("dead_letters_message").on(t.messageId),
+    index("dead_letters_tenant").on(t.tenantId, t.createdAt),
+    index("dead_letters_open").on(t.tenantId, t.redrivenAt),
+  ],
+);
+
 export type TenantRow = typeof tenants.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type HookRow = typeof hooks.$inferSelect;
 export type EventTypeRow = typeof eventTypes.$inferSelect;
+export type DeadLetterRow = typeof deadLetters.$inferSelect;

@@ -82,6 +82,8 @@ export const hooks = sqliteTable(
   },
   (t) => [
     index("hooks_tenant").on(t.tenantId, t.id),
+    /** per-tenant quotas count hooks and one-off targets from this index alone (issue 15) */
+    index("hooks_tenant_kind").on(t.tenantId, t.ephemeral),
     index("hooks_routing").on(t.tenantId, t.status, t.enabled),
     index("hooks_expiry").on(t.status, t.expiresAt),
     uniqueIndex("hooks_alias").on(t.tenantId, t.alias),

@@ -1,0 +1,1 @@
+CREATE INDEX `hooks_tenant_kind` ON `hooks` (`tenant_id`,`ephemeral`);

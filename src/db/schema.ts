@@ -136,6 +136,21 @@ export const deadLetters = sqliteTable(
   ],
 );
 
+/**
+ * Fixed one-minute windows of a per-tenant rate (issue 15: one-off targets per minute). One row per
+ * tenant, limit name and window while the tenant uses it; older windows are deleted as a new one opens.
+ */
+export const rateWindows = sqliteTable(
+  "rate_windows",
+  {
+    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    windowStart: integer("window_start").notNull(),
+    count: integer("count").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.name, t.windowStart] })],
+);
+
 export type TenantRow = typeof tenants.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type HookRow = typeof hooks.$inferSelect;

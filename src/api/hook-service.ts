@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { encryptSecret } from "../core/crypto";
 import { newId } from "../core/ids";
 import { profileOf, type ProfileName } from "../core/profiles";
+import { newSigningKeyPair, usesV1, usesV1a, type SignatureScheme } from "../core/profiles/standard";
 import {
   DEFAULT_MAX_IN_FLIGHT, DEFAULT_ORDER_WINDOW_MS, DEFAULT_TIMEOUT_MS, ITWIN_TTL_DAYS, SECRET_GRACE_MS,
 } from "../core/policy";
@@ -53,6 +54,20 @@ function chooseSecret(profileName: ProfileName, supplied: string | null | undefi
   return supplied;
 }
 
+/** The scheme a new hook signs with; only the standard profile has a choice. */
+function schemeFor(profile: ProfileName, asked: SignatureScheme | undefined): SignatureScheme {
+  if (asked !== undefined && asked !== "v1" && profile !== "standard") {
+    throw invalid(`signature_scheme ${asked} needs the standard profile`, [{ loc: ["body", "signature_scheme"], msg: "only the standard profile signs v1a" }]);
+  }
+  return asked ?? "v1";
+}
+
+/** Seals a new Ed25519 key pair for a hook (v1a): the private key like secrets, the public key in clear. */
+async function sealedKeyPair(env: Env): Promise<{ signingKeyEnc: string; publicKey: string }> {
+  const pair = await newSigningKeyPair();
+  return { signingKeyEnc: await encryptSecret(env.ENCRYPTION_KEY, pair.secretKey), publicKey: pair.publicKey };
+}
+
 export interface CreateOptions {
   /** façade id (see hooks.alias) */
   alias?: string | null;
@@ -64,7 +79,13 @@ export async function createHook(env: Env, tenantId: string, body: HookCreate, o
   const now = Date.now();
   const profile = body.profile ?? "standard";
   const url = checkUrlOrThrow(env, body.url);
-  const secret = chooseSecret(profile, body.secret);
+  const scheme = schemeFor(profile, body.signature_scheme);
+  // A v1a-only hook has no HMAC secret at all: its receivers hold nothing that could sign.
+  if (!usesV1(scheme) && body.secret != null) {
+    throw invalid("a v1a hook signs with its Ed25519 key only: it takes no secret", [{ loc: ["body", "secret"], msg: "not used by signature_scheme v1a" }]);
+  }
+  const secret = usesV1(scheme) ? chooseSecret(profile, body.secret) : null;
+  const keyPair = usesV1a(scheme) ? await sealedKeyPair(env) : null;
   const validation = body.validation ?? (profile === "itwin" ? "handshake" : "none");
   const row: HookRow = {
     id: newId("hook", now),
@@ -94,6 +115,11 @@ export async function createHook(env: Env, tenantId: string, body: HookCreate, o
     secretEnc: secret === null ? null : await encryptSecret(env.ENCRYPTION_KEY, secret),
     prevSecretEnc: null,
     prevSecretUntil: null,
+    signatureScheme: scheme,
+    signingKeyEnc: keyPair?.signingKeyEnc ?? null,
+    publicKey: keyPair?.publicKey ?? null,
+    prevSigningKeyEnc: null,
+    prevPublicKey: null,
     lastStatus: "none",
     lastError: null,
     lastDeliveryAt: null,
@@ -115,8 +141,27 @@ export async function createHook(env: Env, tenantId: string, body: HookCreate, o
 }
 
 export async function updateHook(env: Env, row: HookRow, body: HookUpdate): Promise<HookRow> {
+  return (await updateHookIssuing(env, row, body)).row;
+}
+
+/**
+ * `updateHook`, also saying which secret the update issued: moving a hook without an HMAC secret
+ * to `v1`/`both` creates one, returned once like on create. Moving to `v1a`/`both` creates the key
+ * pair if the hook has none (its public key is in the hook view).
+ */
+export async function updateHookIssuing(env: Env, row: HookRow, body: HookUpdate): Promise<{ row: HookRow; secret: string | null }> {
   const now = Date.now();
   const patch: Partial<HookRow> = { updatedAt: now };
+  let secret: string | null = null;
+  if (body.signature_scheme !== undefined) {
+    const scheme = schemeFor(row.profile as ProfileName, body.signature_scheme);
+    patch.signatureScheme = scheme;
+    if (usesV1a(scheme) && !row.signingKeyEnc) Object.assign(patch, await sealedKeyPair(env));
+    if (usesV1(scheme) && !row.secretEnc) {
+      secret = profileOf(row.profile).newSecret();
+      patch.secretEnc = await encryptSecret(env.ENCRYPTION_KEY, secret);
+    }
+  }
   if (body.url !== undefined) patch.url = checkUrlOrThrow(env, body.url);
   if (body.description !== undefined) patch.description = body.description;
   if (body.events !== undefined) patch.events = body.events;
@@ -133,8 +178,8 @@ export async function updateHook(env: Env, row: HookRow, body: HookUpdate): Prom
   if (body.metadata !== undefined) patch.metadata = body.metadata;
   if (body.expires_at !== undefined) patch.expiresAt = expiryMs(env, row.profile as ProfileName, body.expires_at, now);
   // A handshake hook that moves to a new URL must prove the new receiver wants our requests.
-  if (patch.url && patch.url !== row.url && row.validation === "handshake") return revalidate(env, row, patch);
-  return saveAndConfigure(env, row, patch);
+  if (patch.url && patch.url !== row.url && row.validation === "handshake") return { row: await revalidate(env, row, patch), secret };
+  return { row: await saveAndConfigure(env, row, patch), secret };
 }
 
 /** Puts the hook back into pending_validation with a new token and runs the handshake again. */
@@ -153,19 +198,33 @@ export async function saveAndConfigure(env: Env, row: HookRow, patch: Partial<Ho
   return next;
 }
 
-export async function rotateSecret(env: Env, row: HookRow, supplied?: string): Promise<{ row: HookRow; secret: string }> {
-  const secret = chooseSecret(row.profile as ProfileName, supplied);
-  if (secret === null) throw invalid("a new secret is required");
+/**
+ * New signing material for what the hook's scheme uses: the HMAC secret (v1, and every seed
+ * profile), the Ed25519 key pair (v1a), or both. What was current keeps signing for
+ * SECRET_GRACE_MS alongside it; anything older stops at once.
+ */
+export async function rotateSecret(env: Env, row: HookRow, supplied?: string): Promise<{ row: HookRow; secret: string | null; publicKey: string | null }> {
+  const scheme = (row.signatureScheme ?? "v1") as SignatureScheme;
+  if (!usesV1(scheme) && supplied !== undefined) {
+    throw invalid("a v1a hook signs with its Ed25519 key only: it takes no secret", [{ loc: ["body", "secret"], msg: "not used by signature_scheme v1a" }]);
+  }
   const now = Date.now();
-  return {
-    row: await saveAndConfigure(env, row, {
-      secretEnc: await encryptSecret(env.ENCRYPTION_KEY, secret),
-      prevSecretEnc: row.secretEnc,
-      prevSecretUntil: row.secretEnc ? now + SECRET_GRACE_MS : null,
-      updatedAt: now,
-    }),
-    secret,
-  };
+  const patch: Partial<HookRow> = { prevSecretEnc: null, prevSigningKeyEnc: null, prevPublicKey: null, updatedAt: now };
+  let secret: string | null = null;
+  if (usesV1(scheme)) {
+    secret = chooseSecret(row.profile as ProfileName, supplied);
+    if (secret === null) throw invalid("a new secret is required");
+    patch.secretEnc = await encryptSecret(env.ENCRYPTION_KEY, secret);
+    patch.prevSecretEnc = row.secretEnc;
+  }
+  if (usesV1a(scheme)) {
+    Object.assign(patch, await sealedKeyPair(env));
+    patch.prevSigningKeyEnc = row.signingKeyEnc;
+    patch.prevPublicKey = row.publicKey;
+  }
+  patch.prevSecretUntil = patch.prevSecretEnc || patch.prevSigningKeyEnc ? now + SECRET_GRACE_MS : null;
+  const next = await saveAndConfigure(env, row, patch);
+  return { row: next, secret, publicKey: next.publicKey };
 }
 
 export async function deleteHook(env: Env, row: HookRow): Promise<void> {

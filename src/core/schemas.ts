@@ -11,6 +11,7 @@ import {
   MAX_RETRY_ENTRIES,
   MAX_TIMEOUT_MS,
 } from "./policy";
+import { SIGNATURE_SCHEMES } from "./profiles/standard";
 import { PROFILE_NAMES } from "./profiles/types";
 
 export const Scope = z.enum(["webhook:manage", "events:publish", "deliveries:read"]);
@@ -53,6 +54,9 @@ export const RetrySchedule = z
 export const Profile = z.enum(PROFILE_NAMES);
 export const HookStatus = z.enum(["pending_validation", "active", "disabled", "expired"]);
 export const Ordering = z.enum(["strict", "none"]);
+export const SignatureScheme = z.enum(SIGNATURE_SCHEMES).openapi({
+  description: "Standard profile only: `v1` HMAC-SHA256 with the whsec_ secret, `v1a` Ed25519 with the hook's key pair (verify with its whpk_ public key), or `both`.",
+});
 
 const hookFields = {
   url: z.string().min(1).max(2048).openapi({ example: "https://example.com/webhooks" }),
@@ -70,6 +74,7 @@ const hookFields = {
   headers: CustomHeaders,
   metadata: Metadata,
   expires_at: z.iso.datetime({ offset: true }).nullable(),
+  signature_scheme: SignatureScheme,
 };
 
 export const HookCreate = z
@@ -120,6 +125,8 @@ export const Hook = z
     validation_note: z.string().nullable(),
     alias: z.string().nullable().openapi({ description: "The id a compatibility façade shows for this hook" }),
     has_secret: z.boolean(),
+    signature_scheme: SignatureScheme,
+    public_key: z.string().nullable().openapi({ description: "The whpk_ Ed25519 public key that verifies v1a signatures (null without v1a)." }),
     last_delivery: LastDelivery,
     created_at: z.string(),
     updated_at: z.string(),

@@ -3,6 +3,7 @@ import { and, asc, eq, gt, inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { HookFilter } from "../core/filters";
 import type { ProfileName } from "../core/profiles";
+import type { SignatureScheme } from "../core/profiles/standard";
 import type { HookOut } from "../core/schemas";
 import { isoOrNull } from "../core/time";
 import type { EndpointDO } from "../endpoint/endpoint-do";
@@ -39,6 +40,8 @@ export function toHookOut(row: HookRow): HookOut {
     validation_note: row.validationNote,
     alias: row.alias,
     has_secret: row.secretEnc !== null,
+    signature_scheme: row.signatureScheme as SignatureScheme,
+    public_key: row.publicKey,
     last_delivery: {
       status: last,
       icon: ICONS[last] ?? ICONS.none,
@@ -62,6 +65,9 @@ export function toHookConfig(row: HookRow): HookConfig {
     secretEnc: row.secretEnc,
     prevSecretEnc: row.prevSecretEnc,
     prevSecretUntil: row.prevSecretUntil,
+    signatureScheme: row.signatureScheme as SignatureScheme,
+    signingKeyEnc: row.signingKeyEnc,
+    prevSigningKeyEnc: row.prevSigningKeyEnc,
     headers: row.headers,
     timeoutMs: row.timeoutMs,
     ordering: row.ordering as HookConfig["ordering"],

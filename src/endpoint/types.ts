@@ -1,5 +1,6 @@
 /** Shapes shared by the EndpointDO, its pure machine and the consumers that talk to it. */
 import type { OutboundEvent, ProfileName } from "../core/profiles";
+import type { SignatureScheme } from "../core/profiles/standard";
 
 /** Everything the DO needs to order, retry and hand out deliveries for one hook. */
 export interface HookConfig {
@@ -12,6 +13,11 @@ export interface HookConfig {
   secretEnc: string | null;
   prevSecretEnc: string | null;
   prevSecretUntil: number | null;
+  /** Standard profile (issue 19): which signatures to send; absent = "v1". */
+  signatureScheme?: SignatureScheme;
+  /** Sealed `whsk_` Ed25519 keys for v1a: the current one, and the previous one until prevSecretUntil. */
+  signingKeyEnc?: string | null;
+  prevSigningKeyEnc?: string | null;
   headers: Record<string, string>;
   timeoutMs: number;
   ordering: "strict" | "none";

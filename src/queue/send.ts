@@ -4,6 +4,7 @@
  */
 import { decryptSecret } from "../core/crypto";
 import { profileOf } from "../core/profiles";
+import { usesV1, usesV1a } from "../core/profiles/standard";
 import { LOGGED_RESPONSE_HEADERS, RESPONSE_EXCERPT_BYTES } from "../core/policy";
 import { retryAfterMs } from "../core/retry-schedule";
 import { checkTargetUrl } from "../core/url-policy";
@@ -27,12 +28,20 @@ function openSecret(key: string, sealed: string): Promise<string> {
   return p;
 }
 
-/** Current secret first, then the previous one while its grace period lasts. */
+/**
+ * The keys that sign a request, current first, then the previous ones while their grace period
+ * lasts. Seed profiles and standard `v1` use the HMAC secret; standard `v1a` the Ed25519 `whsk_`
+ * key; `both` each of them (the standard profile turns each key into its own signature).
+ */
 export async function signingSecrets(env: Env, hook: HookConfig, now: number): Promise<string[]> {
-  const out: string[] = [];
-  if (hook.secretEnc) out.push(await openSecret(env.ENCRYPTION_KEY, hook.secretEnc));
-  if (hook.prevSecretEnc && (hook.prevSecretUntil ?? 0) > now) out.push(await openSecret(env.ENCRYPTION_KEY, hook.prevSecretEnc));
-  return out;
+  const scheme = hook.profile === "standard" ? hook.signatureScheme ?? "v1" : "v1";
+  const inGrace = (hook.prevSecretUntil ?? 0) > now;
+  const sealed: (string | null | undefined)[] = [];
+  if (usesV1(scheme)) sealed.push(hook.secretEnc);
+  if (usesV1a(scheme)) sealed.push(hook.signingKeyEnc);
+  if (inGrace && usesV1(scheme)) sealed.push(hook.prevSecretEnc);
+  if (inGrace && usesV1a(scheme)) sealed.push(hook.prevSigningKeyEnc);
+  return Promise.all(sealed.filter((s): s is string => !!s).map((s) => openSecret(env.ENCRYPTION_KEY, s)));
 }
 
 /** The exact request Hookline sends for a grant (also used by tests and the test-ping preview). */

@@ -3,7 +3,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../../core/policy";
 import { Hook, HookCreate, HookId, HookUpdate } from "../../core/schemas";
 import { listHooks, toHookOut } from "../../db/hooks";
-import { activateHook, createHook, deactivateHook, deleteHook, hookOr404, revalidate, rotateSecret, updateHook } from "../hook-service";
+import { AppError } from "../../errors";
+import { activateHook, createHook, deactivateHook, deleteHook, hookOr404, revalidate, rotateSecret, updateHookIssuing } from "../hook-service";
 import { keyAuth } from "../middleware/auth";
 import { problems } from "../openapi";
 import { router } from "../router";
@@ -12,7 +13,10 @@ const security = [{ apiKey: [] }];
 const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } } });
 const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, ...json(schema) } });
 const Params = z.object({ id: HookId });
-const HookWithSecret = Hook.extend({ secret: z.string().nullable().openapi({ description: "Shown once." }) }).openapi("HookCreated");
+const HookWithSecret = Hook.extend({ secret: z.string().nullable().openapi({ description: "Shown once. Null for a v1a hook (it signs with its key pair) and for unsigned seed hooks." }) }).openapi("HookCreated");
+const HookUpdated = Hook.extend({
+  secret: z.string().optional().openapi({ description: "Only when this update gave the hook a v1 secret (signature_scheme moved to v1 or both): shown once." }),
+}).openapi("HookUpdated");
 
 const manage = keyAuth("webhook:manage");
 const app = router();
@@ -62,11 +66,12 @@ app.openapi(
   createRoute({
     method: "patch", path: "/{id}", tags: ["Hooks"], security, middleware: [manage] as const, summary: "Update a hook",
     request: { params: Params, ...body(HookUpdate) },
-    responses: { 200: { description: "Updated", ...json(Hook) }, ...problems(400, 401, 403, 404, 415, 422) },
+    responses: { 200: { description: "Updated", ...json(HookUpdated) }, ...problems(400, 401, 403, 404, 415, 422) },
   }),
   async (c) => {
     const row = await hookOr404(c.env, c.get("tenantId"), c.req.valid("param").id);
-    return c.json(toHookOut(await updateHook(c.env, row, c.req.valid("json"))), 200);
+    const { row: next, secret } = await updateHookIssuing(c.env, row, c.req.valid("json"));
+    return c.json({ ...toHookOut(next), ...(secret ? { secret } : {}) }, 200);
   },
 );
 
@@ -124,18 +129,55 @@ app.openapi(
 );
 
 const Rotate = z.strictObject({ secret: z.string().max(256).optional() }).openapi("SecretRotate");
+const Rotated = z
+  .object({
+    secret: z.string().nullable().openapi({ description: "The new v1/seed secret, shown once (null for a v1a hook)" }),
+    public_key: z.string().nullable().openapi({ description: "The new whpk_ public key when the hook signs v1a" }),
+  })
+  .openapi("SecretRotated");
 
 app.openapi(
   createRoute({
     method: "post", path: "/{id}/rotate-secret", tags: ["Hooks"], security, middleware: [manage] as const,
-    summary: "New secret (returned once); the previous one keeps signing for 24 h",
+    summary: "New secret and/or Ed25519 key pair, as the signature scheme uses (the secret is returned once); the previous ones keep signing for 24 h",
     request: { params: Params, body: { required: false, ...json(Rotate) } },
-    responses: { 200: { description: "Rotated", ...json(z.object({ secret: z.string() })) }, ...problems(401, 403, 404, 422) },
+    responses: { 200: { description: "Rotated", ...json(Rotated) }, ...problems(401, 403, 404, 422) },
   }),
   async (c) => {
     const row = await hookOr404(c.env, c.get("tenantId"), c.req.valid("param").id);
-    const { secret } = await rotateSecret(c.env, row, (c.req.valid("json") as z.infer<typeof Rotate> | undefined)?.secret);
-    return c.json({ secret }, 200);
+    const { secret, publicKey } = await rotateSecret(c.env, row, (c.req.valid("json") as z.infer<typeof Rotate> | undefined)?.secret);
+    return c.json({ secret, public_key: publicKey }, 200);
+  },
+);
+
+const PublicKey = z
+  .object({
+    signature_scheme: z.enum(["v1a", "both"]),
+    public_key: z.string().openapi({ description: "whpk_ + base64 of the 32-byte Ed25519 public key: verifies v1a signatures", example: "whpk_kE5pmV0ta2eLWB4qG7VUdm5gtx0tuRUs2nGQnrwXBqU=" }),
+    previous_public_key: z.string().nullable().openapi({ description: "The key before the last rotation, while it still signs (null otherwise)" }),
+    previous_valid_until: z.string().nullable(),
+  })
+  .openapi("HookPublicKey");
+
+app.openapi(
+  createRoute({
+    method: "get", path: "/{id}/public-key", tags: ["Hooks"], security, middleware: [manage] as const,
+    summary: "The Ed25519 public key (whpk_) that verifies this hook's v1a signatures",
+    request: { params: Params },
+    responses: { 200: { description: "The public key", ...json(PublicKey) }, ...problems(401, 403, 404, 422) },
+  }),
+  async (c) => {
+    const row = await hookOr404(c.env, c.get("tenantId"), c.req.valid("param").id);
+    if (!row.publicKey || row.signatureScheme === "v1") {
+      throw new AppError(404, "no-public-key", "No public key", "This hook signs with signature_scheme v1 (HMAC) only; set it to v1a or both to get an Ed25519 key pair.");
+    }
+    const inGrace = row.prevPublicKey !== null && (row.prevSecretUntil ?? 0) > Date.now();
+    return c.json({
+      signature_scheme: row.signatureScheme as "v1a" | "both",
+      public_key: row.publicKey,
+      previous_public_key: inGrace ? row.prevPublicKey : null,
+      previous_valid_until: inGrace ? new Date(row.prevSecretUntil!).toISOString() : null,
+    }, 200);
   },
 );
 

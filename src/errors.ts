@@ -3,6 +3,7 @@
  * Everything else throws AppError (or lets Hono's HTTPException through) and `toProblem` maps it.
  */
 import { HTTPException } from "hono/http-exception";
+import { errorFields } from "./log";
 
 export interface FieldError {
   /** JSON path of the failing field, e.g. ["body", "retry_schedule", 3]. */
@@ -20,6 +21,8 @@ export class AppError extends Error {
     readonly title: string,
     detail?: string,
     readonly errors?: FieldError[],
+    /** extra response headers, e.g. Retry-After on a 429 */
+    readonly headers?: Record<string, string>,
   ) {
     super(detail ?? title);
   }
@@ -32,6 +35,8 @@ export const forbidden = (detail: string) => new AppError(403, "forbidden", "For
 export const invalid = (detail: string, errors?: FieldError[]) =>
   new AppError(422, "validation-error", "Validation failed", detail, errors);
 export const conflict = (detail: string) => new AppError(409, "conflict", "Conflict", detail);
+export const rateLimited = (detail: string, retryAfterS: number) =>
+  new AppError(429, "rate-limited", "Too many requests", detail, undefined, { "retry-after": String(retryAfterS) });
 
 interface ZodIssueLike {
   path: PropertyKey[];
@@ -59,17 +64,21 @@ export function problemBody(err: AppError) {
   };
 }
 
-/** Any thrown value → problem+json Response. Unknown errors become a 500 without internals. */
+/**
+ * Any thrown value → problem+json Response. Unknown errors become a 500 without internals, and are
+ * logged by name, code and stack frames only: a message can carry bound SQL parameters (drizzle
+ * prints them) or a URL with a secret in it (issue 15, finding 13).
+ */
 export function toProblemResponse(err: unknown, instance?: string): Response {
   let app: AppError;
   if (err instanceof AppError) app = err;
   else if (err instanceof HTTPException) app = fromHttpException(err);
   else {
-    console.error(JSON.stringify({ level: "error", msg: "unhandled", error: String(err), stack: (err as Error)?.stack }));
+    console.error(JSON.stringify({ level: "error", msg: "unhandled", ...errorFields(err) }));
     app = new AppError(500, "internal", "Internal error", "Something went wrong on our side.");
   }
   const body = { ...problemBody(app), ...(instance ? { instance } : {}) };
-  const headers: Record<string, string> = { "content-type": "application/problem+json" };
+  const headers: Record<string, string> = { ...app.headers, "content-type": "application/problem+json" };
   if (app.status === 401) headers["www-authenticate"] = 'Bearer realm="hookline"';
   return new Response(JSON.stringify(body), { status: app.status, headers });
 }

@@ -63,6 +63,16 @@ export const FANOUT_CHUNK = 100;
  */
 export const DRAIN_MAX_DELIVERIES = 2000;
 export const DRAIN_MAX_MS = 25_000;
+/**
+ * One-off targets (an event's `target`, Idfy's advanced.webhook) created per tenant per minute
+ * (issue 15, finding 2): each is a new signed, retried POST to a URL of the publisher's choosing.
+ * Idfy documents one callback per verification request; 60 a minute is far above a human-driven
+ * flow and caps what a leaked key can aim at third parties.
+ */
+export const EPHEMERAL_TARGETS_PER_MINUTE = 60;
+/** Event `data` nested deeper than this is refused with 422 (issue 15, finding 17): JSON this deep
+ *  parses but cannot be serialised again (stack overflow). */
+export const MAX_EVENT_DATA_DEPTH = 64;
 
 /** Rotated secrets stay valid for 24 h (DESIGN §4). */
 export const SECRET_GRACE_MS = 24 * 3600_000;

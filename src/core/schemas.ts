@@ -24,6 +24,8 @@ export const DeliveryId = z.string().regex(idPattern("dlv"), "not a delivery id"
 
 const EVENT_NAME = /^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*$/;
 export const EventName = z.string().min(1).max(200).regex(EVENT_NAME, "event names are dot-separated words of A-Z a-z 0-9 _ -");
+/** A name a publisher may use: `hookline.` (any case) is Hookline's own operational events (issue 15, finding 3). */
+export const PublicEventName = EventName.refine((t) => !t.toLowerCase().startsWith("hookline."), "the hookline. prefix is reserved for Hookline's operational events");
 export const EventPattern = z.string().min(1).max(200).regex(EVENT_PATTERN, "an event name, `*`, or a prefix ending in `.*`");
 const Channel = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, "channels are printable ASCII without spaces");
 
@@ -139,8 +141,8 @@ export const EventIn = z
   .strictObject({
     id: z.string().min(1).max(100).regex(/^[A-Za-z0-9_\-:.]+$/, "ids are A-Z a-z 0-9 _ - : .").optional()
       .openapi({ description: "Your idempotency key; a repeated id is delivered once per hook." }),
-    type: EventName,
-    data: z.unknown().optional().openapi({ description: "Any JSON value, ≤ 100 KiB serialised." }),
+    type: PublicEventName,
+    data: z.unknown().optional().openapi({ description: "Any JSON value, ≤ 100 KiB serialised, nested ≤ 64 levels." }),
     channel: Channel.optional(),
     changed_attributes: z.array(z.string().min(1).max(200)).max(200).optional(),
     occurred_at: z.iso.datetime({ offset: true }).optional(),

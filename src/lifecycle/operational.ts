@@ -12,10 +12,16 @@ export type OperationalType = "hookline.hook.disabled" | "hookline.hook.expired"
 
 export const isOperational = (type: string) => type.startsWith("hookline.");
 
-/** `key` makes the event id deterministic, so a retried emission is delivered once. */
+/**
+ * The id of an operational event: deterministic from `key`, so a retried emission is delivered
+ * once, and containing `/`, which the public event-id schema refuses — a publisher can never take
+ * this id first and have the real alert dropped as its duplicate (issue 15, finding 3).
+ */
+export const operationalEventId = (type: OperationalType, key: string) => `${type}/${key}`;
+
 export async function emitOperational(env: Env, tenantId: string, type: OperationalType, key: string, data: Record<string, unknown>) {
   const now = Date.now();
-  const msg: EventMessage = { v: 1, tenant_id: tenantId, id: `${type}:${key}`, type, data, published_at: now, index: 0 };
+  const msg: EventMessage = { v: 1, tenant_id: tenantId, id: operationalEventId(type, key), type, data, published_at: now, index: 0 };
   try {
     await env.EVENTS.send(msg, { contentType: "json" });
   } catch (err) {

@@ -2,7 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { EVENT_PRESETS } from "../../core/presets";
-import { EventName, Profile } from "../../core/schemas";
+import { EventName, Profile, PublicEventName } from "../../core/schemas";
 import { db } from "../../db/hooks";
 import { eventTypes, type EventTypeRow } from "../../db/schema";
 import { conflict, notFound } from "../../errors";
@@ -12,7 +12,7 @@ import { router } from "../router";
 
 const security = [{ apiKey: [] }];
 const EventType = z.object({ name: z.string(), description: z.string().nullable(), archived: z.boolean(), created_at: z.string(), updated_at: z.string() }).openapi("EventType");
-const EventTypeCreate = z.strictObject({ name: EventName, description: z.string().max(500).optional() }).openapi("EventTypeCreate");
+const EventTypeCreate = z.strictObject({ name: PublicEventName, description: z.string().max(500).optional() }).openapi("EventTypeCreate");
 const EventTypeUpdate = z.strictObject({ description: z.string().max(500).nullable().optional(), archived: z.boolean().optional() }).openapi("EventTypeUpdate");
 const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } } });
 
@@ -22,7 +22,10 @@ const out = (r: EventTypeRow) => ({
 });
 
 const app = router();
+// Publishers read the catalogue; only webhook:manage changes it — otherwise a publish-only key could
+// add the very type strict_types was meant to refuse (issue 15, finding 9).
 app.use("*", keyAuth("webhook:manage", "events:publish"));
+const manage = keyAuth("webhook:manage");
 
 app.openapi(
   createRoute({
@@ -49,7 +52,7 @@ app.openapi(
 
 app.openapi(
   createRoute({
-    method: "post", path: "/import/{profile}", tags: ["Event types"], security, summary: "Add a profile's presets to the catalogue",
+    method: "post", path: "/import/{profile}", tags: ["Event types"], security, middleware: [manage] as const, summary: "Add a profile's presets to the catalogue",
     request: { params: z.object({ profile: Profile }) },
     responses: { 200: { description: "Catalogue", ...json(z.object({ data: z.array(EventType) })) }, ...problems(401, 403, 422) },
   }),
@@ -66,7 +69,7 @@ app.openapi(
 
 app.openapi(
   createRoute({
-    method: "post", path: "/", tags: ["Event types"], security, summary: "Add an event type",
+    method: "post", path: "/", tags: ["Event types"], security, middleware: [manage] as const, summary: "Add an event type",
     request: { body: { required: true, ...json(EventTypeCreate) } },
     responses: { 201: { description: "Created", ...json(EventType) }, ...problems(400, 401, 403, 409, 415, 422) },
   }),
@@ -82,7 +85,7 @@ app.openapi(
 
 app.openapi(
   createRoute({
-    method: "patch", path: "/{name}", tags: ["Event types"], security, summary: "Describe or archive an event type",
+    method: "patch", path: "/{name}", tags: ["Event types"], security, middleware: [manage] as const, summary: "Describe or archive an event type",
     request: { params: z.object({ name: EventName }), body: { required: true, ...json(EventTypeUpdate) } },
     responses: { 200: { description: "Updated", ...json(EventType) }, ...problems(400, 401, 403, 404, 415, 422) },
   }),

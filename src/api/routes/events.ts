@@ -2,12 +2,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq, inArray } from "drizzle-orm";
 import { newId } from "../../core/ids";
-import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_DATA_BYTES } from "../../core/policy";
+import {
+  EPHEMERAL_TARGETS_PER_MINUTE, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_DATA_BYTES, MAX_EVENT_DATA_DEPTH,
+} from "../../core/policy";
 import { EventIn, type EventMessage } from "../../core/schemas";
 import { db } from "../../db/hooks";
+import { takeRate } from "../../db/rate-windows";
 import { eventTypes } from "../../db/schema";
 import type { Env } from "../../env";
-import { AppError, invalid } from "../../errors";
+import { AppError, forbidden, invalid, rateLimited } from "../../errors";
 import { createHook } from "../hook-service";
 import { keyAuth } from "../middleware/auth";
 import { problems } from "../openapi";
@@ -27,6 +30,41 @@ let sequence = 0;
 
 const enc = new TextEncoder();
 const tooLarge = (detail: string) => new AppError(413, "payload-too-large", "Payload too large", detail);
+
+/** How deep arrays and objects nest in `value`, counted without recursion (no stack to overflow). */
+export function jsonDepth(value: unknown, stopAt = Infinity): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (d + 1 > max) max = d + 1;
+    if (max > stopAt) return max;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
+/**
+ * Before anything is created or queued: data nested past MAX_EVENT_DATA_DEPTH is a 422 (it parses
+ * but cannot be serialised again), and one-off targets need `webhook:manage` — each is a signed,
+ * retried POST to a URL the caller picks, which a publish-only key must not be able to aim — and
+ * come out of the tenant's per-minute allowance (issue 15, findings 2 and 17).
+ */
+async function admitEvents(env: Env, tenantId: string, scopes: string[], events: EventIn[], loc: (i: number) => (string | number)[]) {
+  events.forEach((ev, i) => {
+    if (jsonDepth(ev.data, MAX_EVENT_DATA_DEPTH) > MAX_EVENT_DATA_DEPTH) {
+      throw invalid(`event data nests deeper than ${MAX_EVENT_DATA_DEPTH} levels`, [{ loc: [...loc(i), "data"], msg: `nested deeper than ${MAX_EVENT_DATA_DEPTH} levels` }]);
+    }
+  });
+  const targets = events.filter((ev) => ev.target).length;
+  if (!targets) return;
+  if (!scopes.includes("webhook:manage")) throw forbidden("A one-off target needs the webhook:manage scope (it creates a hook).");
+  const verdict = await takeRate(env.DB, tenantId, "one_off_targets", targets, EPHEMERAL_TARGETS_PER_MINUTE, Date.now());
+  if (!verdict.ok) {
+    throw rateLimited(`At most ${EPHEMERAL_TARGETS_PER_MINUTE} one-off targets per minute per tenant; retry in ${verdict.retryAfterS} s.`, verdict.retryAfterS);
+  }
+}
 
 /** A one-off target becomes an ephemeral hook: same signing, retries and history, never routed. */
 async function oneOffTarget(env: Env, tenantId: string, ev: EventIn): Promise<{ hook_id: string; secret: string | null } | undefined> {
@@ -77,11 +115,12 @@ app.openapi(
   createRoute({
     method: "post", path: "/", tags: ["Events"], security, summary: "Publish one event",
     request: { body: { required: true, content: { "application/json": { schema: EventIn } } } },
-    responses: { 202: { description: "Queued", content: { "application/json": { schema: Accepted } } }, ...problems(400, 401, 403, 413, 415, 422) },
+    responses: { 202: { description: "Queued", content: { "application/json": { schema: Accepted } } }, ...problems(400, 401, 403, 413, 415, 422, 429) },
   }),
   async (c) => {
     const ev = c.req.valid("json");
     await checkTypes(c.env, c.get("tenantId"), c.get("strictTypes"), [ev.type]);
+    await admitEvents(c.env, c.get("tenantId"), c.get("scopes"), [ev], () => ["body"]);
     const target = await oneOffTarget(c.env, c.get("tenantId"), ev);
     const msg = toMessage(c.get("tenantId"), ev, Date.now(), target?.hook_id);
     await c.env.EVENTS.send(msg, { contentType: "json" });
@@ -93,11 +132,12 @@ app.openapi(
   createRoute({
     method: "post", path: "/batch", tags: ["Events"], security, summary: "Publish up to 100 events, in order",
     request: { body: { required: true, content: { "application/json": { schema: Batch } } } },
-    responses: { 202: { description: "Queued", content: { "application/json": { schema: z.object({ data: z.array(Accepted) }) } } }, ...problems(400, 401, 403, 413, 415, 422) },
+    responses: { 202: { description: "Queued", content: { "application/json": { schema: z.object({ data: z.array(Accepted) }) } } }, ...problems(400, 401, 403, 413, 415, 422, 429) },
   }),
   async (c) => {
     const { events } = c.req.valid("json");
     await checkTypes(c.env, c.get("tenantId"), c.get("strictTypes"), events.map((e) => e.type));
+    await admitEvents(c.env, c.get("tenantId"), c.get("scopes"), events, (i) => ["body", "events", i]);
     const now = Date.now();
     const sized = events.map((ev) => toMessage(c.get("tenantId"), ev, now));
     const total = sized.reduce((n, m) => n + enc.encode(JSON.stringify(m)).byteLength, 0);

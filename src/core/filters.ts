@@ -1,7 +1,7 @@
 /**
  * Which hooks an event goes to (DESIGN §5), pure.
  *  - event patterns: exact names, `*` for everything, `prefix.*` for a subtree (`bcf.topic.*`)
- *  - channels: empty = all, otherwise the event's channel must be listed
+ *  - channels: empty = all, otherwise the event's channel must be listed (or fall under a `prefix/*`)
  *  - filter.changed_attributes: any-of against the event's changed_attributes
  *  - filter.data: `{ "path.to.field": { "$eq": v } }` with $eq $ne $in $exists $gt $lt, all must hold
  */
@@ -58,9 +58,16 @@ export interface Subscription {
   filter: HookFilter | null;
 }
 
+/** A channel is matched exactly, or by `prefix/*` for every channel under it (a BIMData cloud
+ *  webhook, `88/*`, receives its projects' `88/<project>` events). */
+export function matchesChannel(pattern: string, channel: string): boolean {
+  if (pattern.endsWith("/*")) return channel.startsWith(pattern.slice(0, -1)) && channel.length > pattern.length - 1;
+  return pattern === channel;
+}
+
 export function hookMatches(sub: Subscription, ev: RoutableEvent): boolean {
   if (!sub.events.some((p) => matchesPattern(p, ev.type))) return false;
-  if (sub.channels.length > 0 && (!ev.channel || !sub.channels.includes(ev.channel))) return false;
+  if (sub.channels.length > 0 && (!ev.channel || !sub.channels.some((c) => matchesChannel(c, ev.channel!)))) return false;
   return sub.filter ? filterMatches(sub.filter, ev) : true;
 }
 

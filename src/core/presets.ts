@@ -14,6 +14,14 @@ export const EVENT_PRESETS: Record<ProfileName, string[]> = {
     "iModelDeletedEvent", "NamedVersionCreatedEvent", "ChangesetPushedEvent",
     "ChangesetGroupCompletedEvent", "ChangesReadyEvent",
   ],
+  // iTwin Webhooks API v2: the events its changelog and "available events" pages list
+  itwin_v2: [
+    "iModels.iModelDeleted.v1", "iModels.iModelCreated.v1", "iModels.namedVersionCreated.v1", "iModels.changesReady.v1",
+    "accessControl.memberAdded.v1", "accessControl.memberRemoved.v1", "accessControl.roleAssigned.v1",
+    "accessControl.roleUnassigned.v1", "accessControl.invitationCreated.v1", "iTwins.iTwinCreated.v1", "iTwins.iTwinDeleted.v1",
+    "synchronization.jobCompleted.v1", "transformations.jobCompleted.v1", "realityModeling.jobCompleted.v1",
+    "realityAnalysis.jobCompleted.v1", "realityConversion.jobCompleted.v1", "changedElements.jobCompleted.v1",
+  ],
   speckle: [
     "stream_update", "stream_delete", "branch_create", "branch_update", "branch_delete",
     "commit_create", "commit_update", "commit_delete", "commit_receive",

@@ -20,7 +20,11 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
 export const HANDSHAKE_RETRY_DELAYS_S = [30, 120, 600];
 
 export const requestOrigin = (env: Env) => new URL(settings(env).publicUrl).host;
-export const callbackUrl = (env: Env, hookId: string, token: string) => `${settings(env).publicUrl}/v1/validate/${hookId}/${token}`;
+/** The manual validation link; iTwin v1 hooks get iTwin's own `GET /webhooks/confirm?id&key` shape. */
+export const callbackUrl = (env: Env, hook: Pick<HookRow, "id" | "profile">, token: string) =>
+  hook.profile === "itwin"
+    ? `${settings(env).publicUrl}/compat/itwin/webhooks/confirm?id=${encodeURIComponent(hook.id)}&key=${encodeURIComponent(token)}`
+    : `${settings(env).publicUrl}/v1/validate/${hook.id}/${token}`;
 
 /** Fields that put a hook into pending_validation with a fresh single-use token. */
 export async function newValidation(now: number): Promise<{ token: string; patch: Partial<HookRow> }> {
@@ -56,7 +60,7 @@ export async function runHandshake(env: Env, hookId: string, token: string): Pro
       method: "OPTIONS",
       headers: {
         "WebHook-Request-Origin": origin,
-        "WebHook-Request-Callback": callbackUrl(env, row.id, token),
+        "WebHook-Request-Callback": callbackUrl(env, row, token),
         "user-agent": USER_AGENT,
       },
       redirect: "manual",

@@ -33,14 +33,14 @@ describe("seed profiles: envelope and signature, checked by each seed's own veri
     expect(log[0]!.headers["x-bimdata-signature"]).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it("iTwin: {content, eventType, enqueuedDateTime, iTwinId, messageId, webhookId}, Signature: sha256=<hex>", async () => {
+  it("iTwin v1: {content, contentType, enqueuedDateTime, messageId, subscriptionId}, Signature: sha256=<hex>", async () => {
     const t = await newTenant();
     const content = { iModelId: "m1", changesetId: "c9" };
-    const { hook, log } = await roundTrip(t, "itwin", {}, [{ id: "msg-1", type: "ChangesetPushedEvent", channel: "itwin-7", data: content }]);
+    const { hook, log } = await roundTrip(t, "itwin", {}, [{ id: "msg-1", type: "ChangesetPushedEvent", channel: "m1", data: content }]);
     expectVerified(log[0]!);
     const body = JSON.parse(log[0]!.body);
-    expect(Object.keys(body)).toEqual(["content", "eventType", "enqueuedDateTime", "iTwinId", "messageId", "webhookId"]);
-    expect(body).toMatchObject({ content, eventType: "ChangesetPushedEvent", iTwinId: "itwin-7", messageId: "msg-1", webhookId: hook.id });
+    expect(Object.keys(body)).toEqual(["content", "contentType", "enqueuedDateTime", "messageId", "subscriptionId"]);
+    expect(body).toMatchObject({ content, contentType: "ChangesetPushedEvent", messageId: "msg-1", subscriptionId: hook.id });
     expect(new Date(body.enqueuedDateTime).toISOString()).toBe(body.enqueuedDateTime);
     expect(log[0]!.headers["signature"]).toMatch(/^sha256=[0-9a-f]{64}$/);
   });

@@ -27,14 +27,39 @@ function hexProfile(
   };
 }
 
-/** BIMData: `{event_name, cloud_id, data}`; the channel is the cloud (numeric ids stay numbers). */
+/**
+ * BIMData: `{event_name, cloud_id, data}`. The channel is the cloud, or `cloud/project` for a
+ * project's events (so project webhooks can subscribe to one project); numeric ids stay numbers.
+ */
 export const bimdata = hexProfile("bimdata", "x-bimdata-signature", (ev) =>
-  JSON.stringify({ event_name: ev.type, cloud_id: numericOrString(ev.channel), data: ev.data ?? null }),
+  JSON.stringify({ event_name: ev.type, cloud_id: numericOrString(ev.channel?.split("/")[0]), data: ev.data ?? null }),
 );
 
-/** iTwin: `Signature: sha256=<hex>` over the whole body. */
+/**
+ * iTwin Webhooks API v1 (developer.bentley.com/apis/webhooks/available-events):
+ * `{content, contentType, enqueuedDateTime, messageId, subscriptionId}`, `Signature: sha256=<hex>`
+ * over the whole body.
+ */
 export const itwin = hexProfile(
   "itwin",
+  "Signature",
+  (ev, hook) =>
+    JSON.stringify({
+      content: ev.data ?? null,
+      contentType: ev.type,
+      enqueuedDateTime: iso(ev.timestamp),
+      messageId: ev.id,
+      subscriptionId: hook.id,
+    }),
+  { prefix: "sha256=" },
+);
+
+/**
+ * iTwin Webhooks API v2 (developer.bentley.com/apis/webhooks-v2/available-events):
+ * `{content, eventType, enqueuedDateTime, iTwinId, messageId, webhookId}`; the channel is the iTwin.
+ */
+export const itwinV2 = hexProfile(
+  "itwin_v2",
   "Signature",
   (ev, hook) =>
     JSON.stringify({

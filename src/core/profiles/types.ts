@@ -34,5 +34,6 @@ export interface Profile {
   secretOptional: boolean;
 }
 
-export const PROFILE_NAMES = ["standard", "bimdata", "itwin", "speckle", "idfy", "propstack"] as const;
+/** `itwin` is iTwin Webhooks API v1 (the seed's version); `itwin_v2` is v2, with its own event names and envelope. */
+export const PROFILE_NAMES = ["standard", "bimdata", "itwin", "itwin_v2", "speckle", "idfy", "propstack"] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];

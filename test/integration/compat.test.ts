@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
-  atLeast, boxUrl, call, createHook, json, newBox, newTenant, publish, received, script, testEnv, waitFor, type Received,
+  atLeast, boxUrl, call, createHook, json, newBox, newTenant, publish, script, testEnv, waitFor, type Received,
 } from "../helpers";
 
-const ORIGIN = "hookline.test";
 const verifiedOk = (r: Received) => {
   expect(r.status).toBe(200);
   expect(r.verified!.bySecret).toEqual([true]);
@@ -50,90 +49,6 @@ describe("Propstack façade", () => {
   });
 });
 
-describe("iTwin façade", () => {
-  it("creates {webhook:{id: uuid, secret: 64 hex}}, validates with OPTIONS, delivers a signed event, updates and deletes", async () => {
-    const t = await newTenant();
-    const box = newBox("itw");
-    await script(box, [{ status: 200, headers: { "webhook-allowed-origin": ORIGIN, allow: "POST" } }], { status: 200 });
-    const res = await call("/compat/itwin/webhooks", {
-      key: t.manageKey, body: { callbackUrl: boxUrl(box), eventTypes: ["iModelDeletedEvent", "NamedVersionCreatedEvent"] },
-    });
-    expect(res.status).toBe(201);
-    const { webhook } = await res.json<any>();
-    expect(webhook.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(webhook.secret).toMatch(/^[0-9a-f]{64}$/);
-    expect(Date.parse(webhook.expirationDateTime) - Date.now()).toBeGreaterThan(29 * 86_400_000); // 30-day default
-    await waitFor(box, (l) => l.some((r) => r.method === "OPTIONS"));
-    await script(box, [], { status: 200 }, { profile: "itwin", secrets: [webhook.secret] });
-    await expect.poll(async () => (await json(call(`/compat/itwin/webhooks/${webhook.id}`, { key: t.manageKey }))).webhook.active).toBe(true);
-
-    await publish(t, { type: "iModelDeletedEvent", channel: "itwin-1", data: { iModelId: "m-1" } });
-    const log = await waitFor(box, (l) => l.some((r) => r.method === "POST"));
-    const post = log.find((r) => r.method === "POST")!;
-    verifiedOk(post);
-    expect(JSON.parse(post.body)).toMatchObject({ eventType: "iModelDeletedEvent", content: { iModelId: "m-1" } });
-    expect(post.headers["signature"]).toMatch(/^sha256=/);
-
-    const off = await json(call(`/compat/itwin/webhooks/${webhook.id}`, { method: "PATCH", key: t.manageKey, body: { active: false } }));
-    expect(off.webhook.active).toBe(false);
-    const [v1] = (await json(call("/v1/hooks", { key: t.key }))).data;
-    expect(v1).toMatchObject({ alias: webhook.id, enabled: false, profile: "itwin", events: ["iModelDeletedEvent", "NamedVersionCreatedEvent"] });
-    expect((await call(`/compat/itwin/webhooks/${webhook.id}`, { method: "DELETE", key: t.manageKey })).status).toBe(204);
-    expect((await call(`/compat/itwin/webhooks/${webhook.id}`, { key: t.manageKey })).status).toBe(404);
-  });
-});
-
-describe("BIMData façade", () => {
-  it("CRUD on /cloud/:cloud/webhook and a delivery the BIMData snippet accepts", async () => {
-    const t = await newTenant();
-    const box = newBox("bim");
-    const secret = "bimdata-shared-secret";
-    await script(box, [], { status: 200 }, { profile: "bimdata", secrets: [secret] });
-    const res = await call("/compat/bimdata/cloud/88/webhook", { key: t.manageKey, body: { url: boxUrl(box), events: ["bcf.topic.creation"], secret } });
-    expect(res.status).toBe(201);
-    const created = await res.json<any>();
-    expect(created).toMatchObject({ id: expect.any(Number), url: boxUrl(box), events: ["bcf.topic.creation"], cloud_id: 88, secret });
-    expect(await json(call("/compat/bimdata/cloud/88/webhook", { key: t.manageKey }))).toEqual([{ id: created.id, url: boxUrl(box), events: ["bcf.topic.creation"], cloud_id: 88 }]);
-    expect(await json(call("/compat/bimdata/cloud/89/webhook", { key: t.manageKey }))).toEqual([]);
-
-    await publish(t, { type: "bcf.topic.creation", channel: "88", data: { guid: "t1" } });
-    await publish(t, { type: "bcf.topic.creation", channel: "89", data: { guid: "other cloud" } });
-    const [r] = await waitFor(box, atLeast(1));
-    verifiedOk(r!);
-    expect(JSON.parse(r!.body)).toEqual({ event_name: "bcf.topic.creation", cloud_id: 88, data: { guid: "t1" } });
-
-    const patched = await json(call(`/compat/bimdata/cloud/88/webhook/${created.id}`, { method: "PATCH", key: t.manageKey, body: { events: ["bcf.topic.update"] } }));
-    expect(patched.events).toEqual(["bcf.topic.update"]);
-    expect((await json(call("/v1/hooks", { key: t.key }))).data[0]).toMatchObject({ channels: ["88"], events: ["bcf.topic.update"], profile: "bimdata" });
-    expect((await call(`/compat/bimdata/cloud/89/webhook/${created.id}`, { key: t.manageKey })).status).toBe(404);
-    expect((await call(`/compat/bimdata/cloud/88/webhook/${created.id}`, { method: "DELETE", key: t.manageKey })).status).toBe(204);
-    await new Promise((res2) => setTimeout(res2, 300));
-    expect((await received(box)).length).toBe(1);
-  });
-});
-
-describe("Speckle per-stream webhooks", () => {
-  it("creates with url/description/secret/triggers/enabled, delivers a signed payload, lists the stream's hooks with history", async () => {
-    const t = await newTenant();
-    const box = newBox("spk");
-    await script(box, [], { status: 200 }, { profile: "speckle", secrets: ["speckle-secret"] });
-    const res = await call("/compat/speckle/streams/48364aff6b/webhooks", {
-      key: t.manageKey, body: { url: boxUrl(box), description: "CI", secret: "speckle-secret", triggers: ["stream_update", "commit_create"], enabled: true },
-    });
-    expect(res.status).toBe(201);
-    const hook = await res.json<any>();
-    await publish(t, { type: "stream_update", channel: "48364aff6b", actor: "1234abcdef", summary: "Stream metadata changed", data: { new: { name: "x" } } });
-    const [r] = await waitFor(box, atLeast(1));
-    verifiedOk(r!);
-    await new Promise((res2) => setTimeout(res2, 300));
-    const list = await json(call("/compat/speckle/streams/48364aff6b/webhooks", { key: t.manageKey }));
-    expect(list.webhooks.items).toHaveLength(1);
-    expect(list.webhooks.items[0]).toMatchObject({ id: hook.id, description: "CI", triggers: ["stream_update", "commit_create"], enabled: true, hasSecret: true });
-    expect(list.webhooks.items[0].history.items).toEqual([expect.objectContaining({ event: "stream_update", status: "succeeded", statusInfo: "OK" })]);
-    expect((await json(call("/compat/speckle/streams/otherstream/webhooks", { key: t.manageKey }))).webhooks.items).toEqual([]);
-  });
-});
-
 describe("Idfy one-off targets", () => {
   it("an event with an inline target is delivered signed with X-Idfy-Signature, retried, visible in history, and leaves no hook behind", async () => {
     const t = await newTenant();
@@ -175,12 +90,14 @@ describe("façade access control", () => {
     ["POST", "/compat/propstack/v1/hooks?target_url=http%3A%2F%2F127.0.0.1%3A9%2Fx&event=client_created"],
     ["GET", "/compat/propstack/v1/hooks"],
     ["DELETE", "/compat/propstack/v1/hooks/1"],
-    ["POST", "/compat/itwin/webhooks", { callbackUrl: "http://127.0.0.1:9/x", eventTypes: ["iModelDeletedEvent"] }],
+    ["POST", "/compat/itwin/webhooks/imodels", { imodelId: "m-1", callbackUrl: "http://127.0.0.1:9/x", eventTypes: ["iModelDeletedEvent"] }],
+    ["POST", "/compat/itwin/webhooks", { callbackUrl: "http://127.0.0.1:9/x", scope: "Account", eventTypes: ["iModels.iModelDeleted.v1"] }],
     ["GET", "/compat/itwin/webhooks"],
     ["POST", "/compat/bimdata/cloud/1/webhook", { url: "http://127.0.0.1:9/x", events: ["project.update"] }],
     ["GET", "/compat/bimdata/cloud/1/webhook"],
-    ["POST", "/compat/speckle/streams/abc/webhooks", { url: "http://127.0.0.1:9/x", triggers: ["stream_update"] }],
-    ["GET", "/compat/speckle/streams/abc/webhooks"],
+    ["POST", "/compat/bimdata/cloud/1/project/2/webhook", { url: "http://127.0.0.1:9/x", events: ["project.update"] }],
+    ["GET", "/compat/bimdata/cloud/1/project/2/webhook"],
+    ["POST", "/compat/speckle/graphql", { query: "{ project(id: \"abc\") { webhooks { totalCount } } }" }],
   ];
   it.each(routes)("%s %s needs a webhook:manage key", async (method, path, body) => {
     const t = await newTenant();
@@ -193,7 +110,7 @@ describe("façade access control", () => {
     const a = await newTenant();
     const b = await newTenant();
     const { id } = await json(call("/compat/propstack/v1/hooks?target_url=http%3A%2F%2F127.0.0.1%3A9%2Fx&event=task_created", { method: "POST", key: a.manageKey }));
-    const { webhook } = await json(call("/compat/itwin/webhooks", { key: a.manageKey, body: { callbackUrl: "http://127.0.0.1:9/x", eventTypes: ["iModelDeletedEvent"] } }));
+    const { webhook } = await json(call("/compat/itwin/webhooks/imodels", { key: a.manageKey, body: { imodelId: "m-1", callbackUrl: "http://127.0.0.1:9/x", eventTypes: ["iModelDeletedEvent"] } }));
     const bim = await json(call("/compat/bimdata/cloud/5/webhook", { key: a.manageKey, body: { url: "http://127.0.0.1:9/x", events: ["project.update"] } }));
     expect((await json(call("/compat/propstack/v1/hooks", { key: b.manageKey }))).hooks).toEqual([]);
     expect((await call(`/compat/propstack/v1/hooks/${id}`, { method: "DELETE", key: b.manageKey })).status).toBe(404);

@@ -1,5 +1,6 @@
 import type { EndpointDO } from "./endpoint/endpoint-do";
 import type { DeliveryJob } from "./core/schemas";
+import { DEFAULT_MAX_HOOK_BYTES, DEFAULT_MAX_HOOKS_PER_TENANT, DEFAULT_MAX_ONE_OFF_TARGETS_PER_TENANT } from "./core/policy";
 
 /** Bindings declared in wrangler.toml (DESIGN §1). */
 export interface Env {
@@ -15,6 +16,10 @@ export interface Env {
   ALLOW_PRIVATE_TARGETS?: string;
   DEFAULT_HOOK_TTL_DAYS?: string;
   LOG_RETENTION_DAYS?: string;
+  /** Per-tenant quotas (see tenantQuotas); unset = the defaults in core/policy.ts. */
+  MAX_HOOKS_PER_TENANT?: string;
+  MAX_ONE_OFF_TARGETS_PER_TENANT?: string;
+  MAX_HOOK_BYTES?: string;
 }
 
 /** Vars parsed once into typed settings; unset or malformed values fall back to defaults. */
@@ -33,5 +38,24 @@ export function settings(env: Env): Settings {
     allowPrivateTargets: env.ALLOW_PRIVATE_TARGETS === "true" || env.ALLOW_PRIVATE_TARGETS === "1",
     defaultHookTtlDays: Number.isFinite(ttl) && ttl > 0 ? ttl : null,
     logRetentionDays: Number.isFinite(retention) && retention > 0 ? retention : 30,
+  };
+}
+
+/** Per-tenant limits (issue 15): each var, when a positive integer, replaces its default. */
+export interface TenantQuotas {
+  hooks: number;
+  oneOffTargets: number;
+  hookBytes: number;
+}
+
+export function tenantQuotas(env: Env): TenantQuotas {
+  const int = (v: string | undefined, fallback: number) => {
+    const n = Number.parseInt(v ?? "", 10);
+    return Number.isFinite(n) && n > 0 ? n : fallback;
+  };
+  return {
+    hooks: int(env.MAX_HOOKS_PER_TENANT, DEFAULT_MAX_HOOKS_PER_TENANT),
+    oneOffTargets: int(env.MAX_ONE_OFF_TARGETS_PER_TENANT, DEFAULT_MAX_ONE_OFF_TARGETS_PER_TENANT),
+    hookBytes: int(env.MAX_HOOK_BYTES, DEFAULT_MAX_HOOK_BYTES),
   };
 }

@@ -2,6 +2,7 @@
 import { createApp } from "./api/app";
 import type { DeliveryJob } from "./core/schemas";
 import type { Env } from "./env";
+import { handleDeadBatch } from "./queue/dead-letters";
 import { handleDeliveriesBatch } from "./queue/deliveries";
 import { handleEventsBatch } from "./queue/fanout";
 import { count, instrument } from "./metrics";
@@ -17,6 +18,7 @@ export default {
     count("queue.messages_consumed", batch.messages.length);
     if (batch.queue.startsWith("hookline-events")) return handleEventsBatch(batch, instrument(env));
     if (batch.queue.startsWith("hookline-deliveries")) return handleDeliveriesBatch(batch as MessageBatch<DeliveryJob>, instrument(env));
+    if (batch.queue.startsWith("hookline-dead")) return handleDeadBatch(batch, instrument(env));
   },
   async scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
     ctx.waitUntil(runScheduled(controller.cron, controller.scheduledTime, instrument(env)));

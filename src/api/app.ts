@@ -11,11 +11,13 @@ import { MAX_REQUEST_BYTES } from "../core/policy";
 import { AppError, toProblemResponse } from "../errors";
 import events from "./routes/events";
 import eventTypes from "./routes/event-types";
+import deadLetters from "./routes/dead-letters";
 import deliveries from "./routes/deliveries";
 import hooks from "./routes/hooks";
 import stats from "./routes/stats";
 import tenants from "./routes/tenants";
 import validate from "./routes/validate";
+import { QUOTAS_DOC } from "./tenant-quotas";
 import type { AppEnv } from "./types";
 
 export function createApp() {
@@ -53,12 +55,13 @@ export function createApp() {
   app.route("/v1/events", events);
   app.route("/v1/event-types", eventTypes);
   app.route("/v1/validate", validate);
+  app.route("/v1/dead-letters", deadLetters);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "An API key (hk_…)" });
   app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", { type: "http", scheme: "bearer", description: "The operator token (ADMIN_TOKEN)" });
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",
-    info: { title: "Hookline", version: "0.1.0", description: "Webhook delivery: publish events, Hookline signs and delivers them in order with retries." },
+    info: { title: "Hookline", version: "0.1.0", description: `Webhook delivery: publish events, Hookline signs and delivers them in order with retries.\n\n${QUOTAS_DOC}` },
     servers: [{ url: new URL(c.req.url).origin }],
   }));
   app.get("/docs", swaggerUI({ url: "/openapi.json", title: "Hookline API" }));

@@ -16,6 +16,7 @@ import type { Env } from "../env";
 import { settings } from "../env";
 import { conflict, invalid, notFound } from "../errors";
 import { enqueueHandshake, newValidation } from "../lifecycle/handshake";
+import { checkHookQuota, checkHookSize } from "./tenant-quotas";
 
 /** The tenant's hook, or a 404 (also for another tenant's hook). */
 export async function hookOr404(env: Env, tenantId: string, id: string): Promise<HookRow> {
@@ -129,6 +130,8 @@ export async function createHook(env: Env, tenantId: string, body: HookCreate, o
     createdAt: now,
     updatedAt: now,
   };
+  checkHookSize(env, row);
+  await checkHookQuota(env, tenantId, row.ephemeral);
   let token: string | null = null;
   if (validation === "handshake") {
     const v = await newValidation(now);
@@ -177,6 +180,7 @@ export async function updateHookIssuing(env: Env, row: HookRow, body: HookUpdate
   if (body.headers !== undefined) patch.headers = body.headers;
   if (body.metadata !== undefined) patch.metadata = body.metadata;
   if (body.expires_at !== undefined) patch.expiresAt = expiryMs(env, row.profile as ProfileName, body.expires_at, now);
+  checkHookSize(env, { ...row, ...patch });
   // A handshake hook that moves to a new URL must prove the new receiver wants our requests.
   if (patch.url && patch.url !== row.url && row.validation === "handshake") return { row: await revalidate(env, row, patch), secret };
   return { row: await saveAndConfigure(env, row, patch), secret };

@@ -14,6 +14,7 @@ const DESCRIPTIONS: Record<number, string> = {
   400: "Malformed request", 401: "Missing or invalid credentials", 403: "Key lacks the scope",
   404: "Not found (or another tenant's)", 409: "Conflict", 413: "Payload too large",
   415: "Content-Type must be application/json", 422: "Validation failed",
+  429: "Too many requests, or a per-tenant quota reached", 503: "A queue or store is unavailable; try again",
 };
 
 /** Error responses for a route's OpenAPI description. */

@@ -86,6 +86,37 @@ export const KEY_TOUCH_INTERVAL_MS = 3600_000;
 export const KEY_CACHE_MS = 30_000;
 export const KEY_CACHE_MAX = 10_000;
 
+/**
+ * Tenant isolation under abuse (issue 15, finding 1). Defaults; each can be changed per deployment
+ * through the var named in brackets (env.ts `tenantQuotas`).
+ *  - hooks per tenant [MAX_HOOKS_PER_TENANT]: Svix and Hookdeck cap endpoints per app/project in
+ *    the low thousands; 2,000 leaves room for the 1,500-hook fan-out this project is tested at.
+ *  - live one-off targets per tenant [MAX_ONE_OFF_TARGETS_PER_TENANT]: ephemeral hooks still
+ *    delivering (Idfy's advanced.webhook); each is removed after its last delivery ends.
+ *  - a hook definition's serialized size [MAX_HOOK_BYTES] (url, description, events, channels,
+ *    filter, headers, metadata, retry schedule): the schema alone allows ~2 MB of filter. At
+ *    16 KiB, a tenant at its hook quota is at most 32 MB of definitions, and fan-out reads those in
+ *    pages (ROUTING_PAGE), never all at once.
+ */
+export const DEFAULT_MAX_HOOKS_PER_TENANT = 2000;
+export const DEFAULT_MAX_ONE_OFF_TARGETS_PER_TENANT = 1000;
+export const DEFAULT_MAX_HOOK_BYTES = 16 * 1024;
+/** Fan-out reads a tenant's routing columns this many hooks at a time: ≤ 200 × 16 KiB in memory. */
+export const ROUTING_PAGE = 200;
+/**
+ * Tenants whose routing is read at once by one fan-out invocation: a slow or failing tenant
+ * holds up at most one of these slots, not the others' admits.
+ */
+export const FANOUT_TENANT_CONCURRENCY = 4;
+/**
+ * `max_retries` of the consumers in wrangler.toml. On a message's last attempt (attempts =
+ * max_retries + 1) a consumer that still fails sends it to hookline-dead itself, with the error as
+ * the reason, instead of letting the queue move it there without one.
+ */
+export const QUEUE_MAX_RETRIES = 10;
+/** Dead letters listed per page (operator endpoint) and redriven per bulk request. */
+export const DEAD_LETTER_PAGE = 100;
+
 /** Pagination. */
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;

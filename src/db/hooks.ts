@@ -53,8 +53,30 @@ export function toHookOut(row: HookRow): HookOut {
   };
 }
 
+/**
+ * The columns toHookConfig reads, and nothing else: fan-out and the crons load these instead of
+ * whole rows (metadata, filter, channels and the validation fields stay in D1). A field that
+ * toHookConfig starts reading must be added here — the HookConfigRow type makes tsc say so.
+ */
+export const configColumns = {
+  id: hooks.id, tenantId: hooks.tenantId, url: hooks.url, description: hooks.description, events: hooks.events,
+  profile: hooks.profile, secretEnc: hooks.secretEnc, prevSecretEnc: hooks.prevSecretEnc, prevSecretUntil: hooks.prevSecretUntil,
+  signatureScheme: hooks.signatureScheme, signingKeyEnc: hooks.signingKeyEnc, prevSigningKeyEnc: hooks.prevSigningKeyEnc,
+  headers: hooks.headers, timeoutMs: hooks.timeoutMs, ordering: hooks.ordering, maxInFlight: hooks.maxInFlight,
+  orderWindowMs: hooks.orderWindowMs, retrySchedule: hooks.retrySchedule, rateLimitPerS: hooks.rateLimitPerS,
+  status: hooks.status, enabled: hooks.enabled, ephemeral: hooks.ephemeral, updatedAt: hooks.updatedAt,
+};
+export type HookConfigRow = Pick<HookRow, keyof typeof configColumns>;
+
+/** The columns that decide whether an event goes to a hook (DESIGN §5), for fan-out. */
+export const routingColumns = {
+  id: hooks.id, tenantId: hooks.tenantId, events: hooks.events, channels: hooks.channels, filter: hooks.filter,
+  status: hooks.status, enabled: hooks.enabled, updatedAt: hooks.updatedAt,
+};
+export type HookRoutingRow = Pick<HookRow, keyof typeof routingColumns>;
+
 /** What the hook's EndpointDO needs to order and deliver. */
-export function toHookConfig(row: HookRow): HookConfig {
+export function toHookConfig(row: HookConfigRow): HookConfig {
   return {
     hookId: row.id,
     tenantId: row.tenantId,
@@ -92,20 +114,35 @@ export async function listHooks(d1: D1Database, tenantId: string, after: string 
   return db(d1).select().from(hooks).where(cond).orderBy(asc(hooks.id)).limit(limit);
 }
 
-/** Hooks that can receive deliveries, for every tenant in a batch: one D1 read per fan-out batch. */
-export async function routableHooks(d1: D1Database, tenantIds: string[]): Promise<HookRow[]> {
-  if (tenantIds.length === 0) return [];
+/**
+ * One page of a tenant's routable hooks (active, enabled, not one-off), routing columns only, in id
+ * order after `after`. Fan-out pages through a tenant this way, so what it holds in memory is
+ * bounded by the page, whatever the tenant's hook count or definitions' size.
+ */
+export async function routableHooksPage(d1: D1Database, tenantId: string, after: string | null, limit: number): Promise<HookRoutingRow[]> {
+  const routable = and(eq(hooks.tenantId, tenantId), eq(hooks.status, "active"), eq(hooks.enabled, true), eq(hooks.ephemeral, false));
   return db(d1)
-    .select()
+    .select(routingColumns)
     .from(hooks)
-    .where(and(inArray(hooks.tenantId, tenantIds), eq(hooks.status, "active"), eq(hooks.enabled, true), eq(hooks.ephemeral, false)));
+    .where(after ? and(routable, gt(hooks.id, after)) : routable)
+    .orderBy(asc(hooks.id))
+    .limit(limit);
 }
 
-/** Rows by id, 90 at a time (D1 binds at most 100 parameters per statement). */
-export async function hooksByIds(d1: D1Database, ids: string[]): Promise<HookRow[]> {
-  const out: HookRow[] = [];
+/** The DO config columns of hooks by id (the hooks fan-out matched), 90 ids per statement. */
+export async function hookConfigsByIds(d1: D1Database, ids: string[]): Promise<HookConfigRow[]> {
+  const out: HookConfigRow[] = [];
   for (let i = 0; i < ids.length; i += 90) {
-    out.push(...(await db(d1).select().from(hooks).where(inArray(hooks.id, ids.slice(i, i + 90)))));
+    out.push(...(await db(d1).select(configColumns).from(hooks).where(inArray(hooks.id, ids.slice(i, i + 90)))));
+  }
+  return out;
+}
+
+/** Routing and config columns of hooks by id (fan-out chunks and one-off targets), 90 per statement. */
+export async function routedHooksByIds(d1: D1Database, ids: string[]): Promise<(HookRoutingRow & HookConfigRow)[]> {
+  const out: (HookRoutingRow & HookConfigRow)[] = [];
+  for (let i = 0; i < ids.length; i += 90) {
+    out.push(...(await db(d1).select({ ...configColumns, ...routingColumns }).from(hooks).where(inArray(hooks.id, ids.slice(i, i + 90)))));
   }
   return out;
 }

@@ -1,18 +1,24 @@
 /**
  * Fan-out: events from `hookline-events` → matching hooks → each hook's EndpointDO.admit.
- * One D1 read per batch. A message is acked only when every admit for it succeeded; admit is
- * idempotent (dedupe by event id), so a retried batch creates no duplicates.
+ *
+ * Tenants are isolated from each other: each tenant's messages are routed by their own D1 reads
+ * (routing columns only, a page at a time), so a tenant with many or large hooks, or whose read
+ * fails, retries only its own messages while the others are admitted, acked and delivered.
+ * Hooks are isolated too: a hook whose admit fails gets its share of the event split into its own
+ * `fanout` job on hookline-deliveries (with its own retries, then hookline-dead), and the message
+ * is acked for everyone else. Admit is idempotent (dedupe by event id), so a retried message or a
+ * redriven job creates no duplicates.
  */
 import { hookMatches } from "../core/filters";
 import { newId } from "../core/ids";
 import type { OutboundEvent } from "../core/profiles";
-import { FANOUT_CHUNK } from "../core/policy";
+import { FANOUT_CHUNK, FANOUT_TENANT_CONCURRENCY, ROUTING_PAGE } from "../core/policy";
 import { EventMessage, type DeliveryJob } from "../core/schemas";
-import { endpointStub, hooksByIds, routableHooks, toHookConfig } from "../db/hooks";
-import type { HookRow } from "../db/schema";
+import { endpointStub, hookConfigsByIds, routableHooksPage, routedHooksByIds, toHookConfig } from "../db/hooks";
 import type { Env } from "../env";
-import type { AdmitItem, Grant } from "../endpoint/types";
+import type { AdmitItem, Grant, HookConfig } from "../endpoint/types";
 import { log } from "../log";
+import { deadLetter, errorText, retryOrDeadLetter } from "./dead-letters";
 import { Budget, runGrants } from "./drain";
 
 /** Order key and outbound shape of an event message (each hook's delivery gets its own id). */
@@ -32,15 +38,27 @@ export function toAdmitItem(ev: EventMessage, fallbackMs: number): Omit<AdmitIte
   return { dedupeKey: ev.id, eventId: ev.id, publishedAt, index: ev.index ?? 0, event };
 }
 
-interface Work {
-  hook: HookRow;
+/** One hook's admits in this invocation. */
+export interface Work {
+  hookId: string;
+  config: HookConfig;
   items: AdmitItem[];
-  /** queue message ids whose ack depends on this admit */
-  messages: Set<string>;
+  /** each item's event, by the queue message it came from (for splitting the share off) */
+  events: Map<string, EventMessage>;
+}
+
+interface Valid {
+  msg: Message<unknown>;
+  ev: EventMessage;
+}
+
+/** Hooks this invocation may still admit; past it, hooks get the event through fan-out chunks. */
+interface Slots {
+  left: number;
 }
 
 export async function handleEventsBatch(batch: MessageBatch<unknown>, env: Env, chunk = FANOUT_CHUNK): Promise<void> {
-  const valid: { msg: Message<unknown>; ev: EventMessage }[] = [];
+  const valid: Valid[] = [];
   for (const msg of batch.messages) {
     const parsed = EventMessage.safeParse(msg.body);
     if (parsed.success) valid.push({ msg, ev: parsed.data });
@@ -48,95 +66,158 @@ export async function handleEventsBatch(batch: MessageBatch<unknown>, env: Env, 
   }
   if (valid.length === 0) return;
 
-  let hooks: HookRow[];
-  let targets: Map<string, HookRow>;
-  try {
-    const routed = valid.filter((v) => !v.ev.target_hook_id);
-    const targetIds = valid.flatMap((v) => (v.ev.target_hook_id ? [v.ev.target_hook_id] : []));
-    hooks = routed.length ? await routableHooks(env.DB, [...new Set(routed.map((v) => v.ev.tenant_id))]) : [];
-    targets = new Map((targetIds.length ? await hooksByIds(env.DB, targetIds) : []).map((h) => [h.id, h]));
-  } catch (err) {
-    log("error", "fan-out: D1 read failed, batch retried", { error: String(err) });
-    for (const { msg } of valid) msg.retry();
-    return;
-  }
-  const byTenant = Map.groupBy(hooks, (h) => h.tenantId);
+  const byTenant = [...Map.groupBy(valid, (v) => v.ev.tenant_id).entries()];
+  const slots: Slots = { left: chunk };
+  const budget = new Budget();
+  const drains: Promise<void>[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < byTenant.length) {
+      const [tenantId, msgs] = byTenant[next++]!;
+      const { grants, failed } = await fanOutTenant(env, tenantId, msgs, slots, chunk);
+      // This tenant's messages are settled now, whatever the other tenants' reads still do.
+      for (const { msg } of msgs) {
+        const reason = failed.get(msg.id);
+        if (reason === undefined) msg.ack();
+        else await retryOrDeadLetter(env, msg, reason);
+      }
+      drains.push(runGrants(env, grants, budget));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(FANOUT_TENANT_CONCURRENCY, byTenant.length) }, worker));
+  await Promise.all(drains);
+}
 
-  const work = new Map<string, Work>();
-  const failed = new Set<string>();
-  const offload: DeliveryJob[] = [];
-  for (const { msg, ev } of valid) {
-    // A one-off target gets the event instead of the subscriptions (Idfy's advanced.webhook).
-    const target = ev.target_hook_id ? targets.get(ev.target_hook_id) : undefined;
-    const matched = ev.target_hook_id
-      ? target && target.tenantId === ev.tenant_id ? [target] : []
-      : (byTenant.get(ev.tenant_id) ?? []).filter((h) =>
-          hookMatches({ events: h.events, channels: h.channels, filter: (h.filter as never) ?? null }, ev),
-        );
+/**
+ * One tenant's messages: route (routing columns, a page at a time), admit up to the invocation's
+ * slots, spill the rest into chunks, split failing hooks' shares off. Returns the grants and the
+ * messages that must be retried, with why.
+ */
+async function fanOutTenant(env: Env, tenantId: string, msgs: Valid[], slots: Slots, chunk: number): Promise<{ grants: Grant[]; failed: Map<string, string> }> {
+  const failed = new Map<string, string>();
+  let matched: Map<string, string[]>;
+  try {
+    matched = await route(env, tenantId, msgs);
+  } catch (err) {
+    log("error", "fan-out: routing read failed, this tenant's messages retried", { tenant_id: tenantId, messages: msgs.length, error: errorText(err) });
+    for (const { msg } of msgs) failed.set(msg.id, `routing read failed: ${errorText(err)}`);
+    return { grants: [], failed };
+  }
+
+  const work = new Map<string, { items: AdmitItem[]; events: Map<string, EventMessage> }>();
+  const offload: { msg: Message<unknown>; job: DeliveryJob }[] = [];
+  for (const { msg, ev } of msgs) {
     const item = toAdmitItem(ev, msg.timestamp.getTime());
     const spill: string[] = [];
-    for (const hook of matched) {
-      let w = work.get(hook.id);
-      if (!w && work.size >= chunk) {
+    for (const hookId of matched.get(msg.id) ?? []) {
+      let w = work.get(hookId);
+      if (!w && slots.left <= 0) {
         // Past what one invocation may call: this hook gets the event through a fan-out chunk.
-        spill.push(hook.id);
+        spill.push(hookId);
         continue;
       }
-      if (!w) work.set(hook.id, (w = { hook, items: [], messages: new Set() }));
+      if (!w) {
+        slots.left--;
+        work.set(hookId, (w = { items: [], events: new Map() }));
+      }
       w.items.push({ ...item, id: newId("dlv") });
-      w.messages.add(msg.id);
+      w.events.set(msg.id, ev);
     }
-    offload.push(...chunks(ev, spill, chunk));
+    for (let i = 0; i < spill.length; i += chunk) offload.push({ msg, job: { kind: "fanout", event: ev, hook_ids: spill.slice(i, i + chunk) } });
   }
 
-  for (const job of offload) {
+  for (const { msg, job } of offload) {
     try {
       await env.DELIVERIES.send(job);
     } catch (err) {
-      log("error", "fan-out: chunk send failed", { error: String(err) });
-      const ev = job.kind === "fanout" ? job.event : null;
-      for (const v of valid) if (ev && v.ev.id === ev.id) failed.add(v.msg.id);
+      log("error", "fan-out: chunk send failed, message retried", { tenant_id: tenantId, message_id: msg.id, error: errorText(err) });
+      failed.set(msg.id, `fan-out chunk send failed: ${errorText(err)}`);
     }
   }
+  if (work.size === 0) return { grants: [], failed };
 
-  const grants = await admitAll(env, [...work.values()], failed);
-  for (const { msg } of valid) (failed.has(msg.id) ? msg.retry() : msg.ack());
-  await runGrants(env, grants, new Budget());
+  let configs: Map<string, HookConfig>;
+  try {
+    configs = new Map((await hookConfigsByIds(env.DB, [...work.keys()])).map((r) => [r.id, toHookConfig(r)]));
+  } catch (err) {
+    log("error", "fan-out: hook config read failed, this tenant's messages retried", { tenant_id: tenantId, error: errorText(err) });
+    for (const w of work.values()) for (const id of w.events.keys()) failed.set(id, `hook config read failed: ${errorText(err)}`);
+    return { grants: [], failed };
+  }
+  // A hook deleted between the two reads has nothing to admit.
+  const ready: Work[] = [];
+  for (const [hookId, w] of work) {
+    const config = configs.get(hookId);
+    if (config) ready.push({ hookId, config, ...w });
+  }
+  const { grants, failures } = await admitAll(env, ready);
+  for (const { work: w, error } of failures) {
+    for (const [msgId, ev] of w.events) {
+      const why = await splitShare(env, ev, w.hookId, error);
+      if (why) failed.set(msgId, why);
+    }
+  }
+  return { grants, failed };
 }
 
-/** Admit every hook's items, a bounded number at a time; failures mark their messages. */
-export async function admitAll(env: Env, work: Work[], failed: Set<string>, concurrency = 50): Promise<Grant[]> {
+/** Which routable hooks of the tenant each message goes to (by message id). */
+async function route(env: Env, tenantId: string, msgs: Valid[]): Promise<Map<string, string[]>> {
+  const matched = new Map<string, string[]>(msgs.map(({ msg }) => [msg.id, []]));
+  // A one-off target gets the event instead of the subscriptions (Idfy's advanced.webhook).
+  const targeted = msgs.filter((v) => v.ev.target_hook_id);
+  if (targeted.length) {
+    const targets = new Map((await routedHooksByIds(env.DB, [...new Set(targeted.map((v) => v.ev.target_hook_id!))])).map((h) => [h.id, h]));
+    for (const { msg, ev } of targeted) {
+      const t = targets.get(ev.target_hook_id!);
+      if (t && t.tenantId === tenantId) matched.get(msg.id)!.push(t.id);
+    }
+  }
+  const routed = msgs.filter((v) => !v.ev.target_hook_id);
+  if (routed.length === 0) return matched;
+  for (let after: string | null = null; ;) {
+    const page = await routableHooksPage(env.DB, tenantId, after, ROUTING_PAGE);
+    for (const h of page) {
+      const sub = { events: h.events, channels: h.channels, filter: (h.filter as never) ?? null };
+      for (const { msg, ev } of routed) if (hookMatches(sub, ev)) matched.get(msg.id)!.push(h.id);
+    }
+    if (page.length < ROUTING_PAGE) return matched;
+    after = page[page.length - 1]!.id;
+  }
+}
+
+/**
+ * A hook whose admit failed gets the event as its own `fanout` job, so only that share retries
+ * (with its own retry count, then hookline-dead) and the message is acked for every other hook.
+ * Returns why the message itself must be retried instead (the job could not be sent), or null.
+ */
+export async function splitShare(env: Env, event: EventMessage, hookId: string, error: string): Promise<string | null> {
+  try {
+    await env.DELIVERIES.send({ kind: "fanout", event, hook_ids: [hookId] });
+    log("warn", "admit failed: the hook's share split into its own fan-out job", { hook_id: hookId, event_id: event.id, tenant_id: event.tenant_id, error });
+    return null;
+  } catch (err) {
+    log("error", "admit failed and its split job could not be sent: message retried", { hook_id: hookId, event_id: event.id, error: errorText(err) });
+    return `admit failed (${error}) and the split job could not be sent: ${errorText(err)}`;
+  }
+}
+
+/** Admit every hook's items, a bounded number at a time; failing hooks are returned with the error. */
+export async function admitAll(env: Env, work: Work[], concurrency = 50): Promise<{ grants: Grant[]; failures: { work: Work; error: string }[] }> {
   const grants: Grant[] = [];
+  const failures: { work: Work; error: string }[] = [];
   let next = 0;
   const worker = async () => {
     while (next < work.length) {
       const w = work[next++]!;
       try {
-        const res = await endpointStub(env.ENDPOINTS, w.hook.id).admit(toHookConfig(w.hook), w.items, w.items.length);
+        const res = await endpointStub(env.ENDPOINTS, w.hookId).admit(w.config, w.items, w.items.length);
         grants.push(...res.grants);
       } catch (err) {
-        log("error", "admit failed", { hook_id: w.hook.id, error: String(err) });
-        for (const m of w.messages) failed.add(m);
+        log("error", "admit failed", { hook_id: w.hookId, tenant_id: w.config.tenantId, error: errorText(err) });
+        failures.push({ work: w, error: errorText(err) });
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, work.length) }, worker));
-  return grants;
-}
-
-function chunks(event: EventMessage, hookIds: string[], size: number): DeliveryJob[] {
-  const out: DeliveryJob[] = [];
-  for (let i = 0; i < hookIds.length; i += size) out.push({ kind: "fanout", event, hook_ids: hookIds.slice(i, i + size) });
-  return out;
-}
-
-async function deadLetter(env: Env, msg: Message<unknown>, reason: string) {
-  log("warn", "invalid event message sent to dead-letter queue", { message_id: msg.id, reason });
-  try {
-    await env.DEAD.send({ reason, message_id: msg.id, body: msg.body });
-    msg.ack();
-  } catch (err) {
-    log("error", "dead-letter send failed", { message_id: msg.id, error: String(err) });
-    msg.retry();
-  }
+  return { grants, failures };
 }

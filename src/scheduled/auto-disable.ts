@@ -2,10 +2,11 @@
  * Safety net for DESIGN §3's auto-disable: a hook whose deliveries have failed continuously for
  * 5 days (and at least 10 attempts) is disabled. The EndpointDO does this itself when an attempt
  * fails; the cron catches hooks that went quiet after failing (nothing left to attempt).
+ * Reads only what the DO config and the alert need (never filter or metadata: issue 15).
  */
 import { and, eq, isNotNull, lte } from "drizzle-orm";
 import { AUTO_DISABLE_AFTER_MS, AUTO_DISABLE_MIN_ATTEMPTS } from "../core/policy";
-import { db, endpointStub, toHookConfig } from "../db/hooks";
+import { configColumns, db, endpointStub, toHookConfig } from "../db/hooks";
 import { hooks } from "../db/schema";
 import type { Env } from "../env";
 import { emitOperational } from "../lifecycle/operational";
@@ -13,7 +14,7 @@ import { log } from "../log";
 import { CRON_BATCH } from "./limits";
 
 export async function disableFailing(env: Env, now: number): Promise<number> {
-  const candidates = await db(env.DB).select().from(hooks)
+  const candidates = await db(env.DB).select({ ...configColumns, failingSince: hooks.failingSince }).from(hooks)
     .where(and(eq(hooks.status, "active"), isNotNull(hooks.failingSince), lte(hooks.failingSince, now - AUTO_DISABLE_AFTER_MS)))
     .limit(CRON_BATCH);
   let disabled = 0;

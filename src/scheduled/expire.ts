@@ -1,6 +1,9 @@
-/** Active hooks past expires_at become `expired`: deactivated and kept; `activate` revives them. */
+/**
+ * Active hooks past expires_at become `expired`: deactivated and kept; `activate` revives them.
+ * Reads only what the DO config and the alert need (never filter or metadata: issue 15).
+ */
 import { and, eq, isNotNull, lte } from "drizzle-orm";
-import { db, endpointStub, toHookConfig } from "../db/hooks";
+import { configColumns, db, endpointStub, toHookConfig } from "../db/hooks";
 import { hooks } from "../db/schema";
 import type { Env } from "../env";
 import { emitOperational } from "../lifecycle/operational";
@@ -8,7 +11,7 @@ import { log } from "../log";
 import { CRON_BATCH } from "./limits";
 
 export async function expireHooks(env: Env, now: number): Promise<number> {
-  const due = await db(env.DB).select().from(hooks)
+  const due = await db(env.DB).select({ ...configColumns, expiresAt: hooks.expiresAt }).from(hooks)
     .where(and(eq(hooks.status, "active"), isNotNull(hooks.expiresAt), lte(hooks.expiresAt, now)))
     .limit(CRON_BATCH);
   for (const row of due) {

@@ -6,6 +6,7 @@ import { listHooks, toHookOut } from "../../db/hooks";
 import { AppError } from "../../errors";
 import { activateHook, createHook, deactivateHook, deleteHook, hookOr404, revalidate, rotateSecret, updateHookIssuing } from "../hook-service";
 import { keyAuth } from "../middleware/auth";
+import { QUOTAS_DOC } from "../tenant-quotas";
 import { problems } from "../openapi";
 import { router } from "../router";
 
@@ -25,8 +26,9 @@ const app = router();
 app.openapi(
   createRoute({
     method: "post", path: "/", tags: ["Hooks"], security, middleware: [manage] as const, summary: "Create a hook (the secret is returned once)",
+    description: QUOTAS_DOC,
     request: body(HookCreate),
-    responses: { 201: { description: "Created", ...json(HookWithSecret) }, ...problems(400, 401, 403, 413, 415, 422) },
+    responses: { 201: { description: "Created", ...json(HookWithSecret) }, ...problems(400, 401, 403, 409, 413, 415, 422) },
   }),
   async (c) => {
     const { row, secret } = await createHook(c.env, c.get("tenantId"), c.req.valid("json"));
@@ -66,7 +68,7 @@ app.openapi(
   createRoute({
     method: "patch", path: "/{id}", tags: ["Hooks"], security, middleware: [manage] as const, summary: "Update a hook",
     request: { params: Params, ...body(HookUpdate) },
-    responses: { 200: { description: "Updated", ...json(HookUpdated) }, ...problems(400, 401, 403, 404, 415, 422) },
+    responses: { 200: { description: "Updated", ...json(HookUpdated) }, ...problems(400, 401, 403, 404, 413, 415, 422) },
   }),
   async (c) => {
     const row = await hookOr404(c.env, c.get("tenantId"), c.req.valid("param").id);

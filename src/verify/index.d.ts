@@ -3,8 +3,11 @@
  * alone (Node >= 18, Cloudflare Workers, Deno, Bun, browsers).
  */
 
-/** The formats: `standard` covers both Standard Webhooks v1 (whsec_) and v1a (whpk_). */
-export type VerifyProfile = "standard" | "bimdata" | "itwin" | "speckle" | "idfy" | "propstack";
+/**
+ * The formats: `standard` covers both Standard Webhooks v1 (whsec_) and v1a (whpk_); `itwin_v2`
+ * (iTwin Webhooks v2 envelope) signs exactly like `itwin`.
+ */
+export type VerifyProfile = "standard" | "bimdata" | "itwin" | "itwin_v2" | "speckle" | "idfy" | "propstack";
 export declare const PROFILES: readonly VerifyProfile[];
 
 /** Standard Webhooks' replay window, in seconds either side of now (5 minutes). */

@@ -7,7 +7,7 @@
 //              "id.timestamp.body"; a whsec_ secret checks `v1,` (HMAC-SHA256) entries, a whpk_
 //              public key checks `v1a,` (Ed25519) entries. Stale timestamps are refused.
 //   bimdata    x-bimdata-signature: hex HMAC-SHA256 of the body
-//   itwin      Signature: sha256=<hex HMAC-SHA256 of the body>
+//   itwin      Signature: sha256=<hex HMAC-SHA256 of the body> (itwin_v2: the same check)
 //   speckle    X-WEBHOOK-SIGNATURE: hex HMAC-SHA256 of the body's "payload" string
 //   idfy       X-Idfy-Signature: hex HMAC-SHA256 of the body
 //   propstack  X-Propstack-Signature: hex HMAC-SHA256 of the body
@@ -22,12 +22,13 @@ export const DEFAULT_TOLERANCE_S = 300;
 const HEX_FORMATS = {
   bimdata: { header: "x-bimdata-signature", prefix: "" },
   itwin: { header: "signature", prefix: "sha256=" },
+  itwin_v2: { header: "signature", prefix: "sha256=" },
   speckle: { header: "x-webhook-signature", prefix: "" },
   idfy: { header: "x-idfy-signature", prefix: "" },
   propstack: { header: "x-propstack-signature", prefix: "" },
 };
 
-export const PROFILES = /** @type {const} */ (["standard", "bimdata", "itwin", "speckle", "idfy", "propstack"]);
+export const PROFILES = /** @type {const} */ (["standard", "bimdata", "itwin", "itwin_v2", "speckle", "idfy", "propstack"]);
 
 /**
  * Verifies one request. Never throws for bad input: the result says why it failed.

@@ -179,5 +179,7 @@ describe("hookline/verify: the five seed formats", () => {
     const { body, sig } = seedVector("itwin");
     expect(await verify("itwin", secret, { signature: sig.slice(7) }, body)).toMatchObject({ ok: false, reason: "invalid_header" });
     expect(await verify("itwin", secret, { signature: sig.toUpperCase().replace("SHA256=", "sha256=") }, body)).toMatchObject({ ok: true });
+    // iTwin v2 hooks sign the same way
+    expect(await verify("itwin_v2", secret, { signature: sig }, body)).toEqual({ ok: true, profile: "itwin_v2", scheme: "hmac-sha256", keyIndex: 0 });
   });
 });

@@ -6,6 +6,7 @@ import bimdata from "../compat/bimdata";
 import itwin from "../compat/itwin";
 import propstack from "../compat/propstack";
 import speckle from "../compat/speckle";
+import { registerCompatOpenApi } from "../compat/openapi";
 import { bodyLimit } from "hono/body-limit";
 import { MAX_REQUEST_BYTES } from "../core/policy";
 import { AppError, toProblemResponse } from "../errors";
@@ -59,6 +60,7 @@ export function createApp() {
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "An API key (hk_…)" });
   app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", { type: "http", scheme: "bearer", description: "The operator token (ADMIN_TOKEN)" });
+  registerCompatOpenApi(app.openAPIRegistry);
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",
     info: { title: "Hookline", version: "0.1.0", description: `Webhook delivery: publish events, Hookline signs and delivers them in order with retries.\n\n${QUOTAS_DOC}` },

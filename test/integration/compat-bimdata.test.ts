@@ -15,7 +15,7 @@ function bimdataClient(key: string) {
   return new WebhookApi(new Configuration({
     basePath: "http://hookline.test/compat/bimdata",
     headers: { Authorization: `Bearer ${key}` },
-    fetchApi: (url, init) => worker.default.fetch(new Request(String(url), { ...init, credentials: undefined })),
+    fetchApi: (url: string, init: RequestInit) => worker.default.fetch(new Request(url, { ...init, credentials: undefined })),
   }));
 }
 

@@ -119,3 +119,20 @@ describe("façade access control", () => {
     expect((await json(call("/compat/propstack/v1/hooks", { key: a.manageKey }))).hooks).toHaveLength(1);
   });
 });
+
+describe("façades in the OpenAPI document", () => {
+  it("lists every REST façade operation and the Speckle GraphQL endpoint", async () => {
+    const doc = await json(call("/openapi.json"));
+    const ops = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, o]) => Object.keys(o).map((m) => `${m.toUpperCase()} ${path}`));
+    const bim = ["/compat/bimdata/cloud/{cloud_pk}/webhook", "/compat/bimdata/cloud/{cloud_pk}/project/{project_pk}/webhook"].flatMap((b) => [
+      `POST ${b}`, `GET ${b}`, `GET ${b}/{id}`, `PATCH ${b}/{id}`, `DELETE ${b}/{id}`, `POST ${b}/{id}/ping`,
+    ]);
+    const itwin = [
+      "POST /compat/itwin/webhooks/imodels", "POST /compat/itwin/webhooks", "GET /compat/itwin/webhooks", "GET /compat/itwin/webhooks/{id}",
+      "PATCH /compat/itwin/webhooks/{id}", "DELETE /compat/itwin/webhooks/{id}", "POST /compat/itwin/webhooks/{id}/activate",
+      "POST /compat/itwin/webhooks/{id}/deactivate", "GET /compat/itwin/webhooks/confirm",
+    ];
+    const others = ["POST /compat/propstack/v1/hooks", "GET /compat/propstack/v1/hooks", "DELETE /compat/propstack/v1/hooks/{id}", "POST /compat/speckle/graphql", "GET /compat/speckle/graphql"];
+    for (const op of [...bim, ...itwin, ...others]) expect(ops, op).toContain(op);
+  });
+});

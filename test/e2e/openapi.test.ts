@@ -16,11 +16,12 @@ describe("OpenAPI document (served by wrangler dev)", () => {
       "POST /v1/tenants", "POST /v1/tenants/{id}/api-keys", "GET /v1/tenants/{id}/api-keys", "DELETE /v1/tenants/{id}/api-keys/{key}",
       "POST /v1/hooks", "GET /v1/hooks", "GET /v1/hooks/{id}", "PATCH /v1/hooks/{id}", "DELETE /v1/hooks/{id}",
       "POST /v1/hooks/{id}/activate", "POST /v1/hooks/{id}/deactivate", "POST /v1/hooks/{id}/revalidate",
-      "POST /v1/hooks/{id}/rotate-secret", "POST /v1/hooks/{id}/test", "POST /v1/hooks/{id}/recover",
+      "POST /v1/hooks/{id}/rotate-secret", "GET /v1/hooks/{id}/public-key", "POST /v1/hooks/{id}/test", "POST /v1/hooks/{id}/recover",
       "GET /v1/hooks/{id}/deliveries", "GET /v1/hooks/{id}/deliveries/{delivery}", "POST /v1/hooks/{id}/deliveries/{delivery}/resend",
       "POST /v1/events", "POST /v1/events/batch",
       "GET /v1/event-types", "POST /v1/event-types", "PATCH /v1/event-types/{name}", "GET /v1/event-types/presets/{profile}", "POST /v1/event-types/import/{profile}",
       "GET /v1/validate/{hook}/{token}", "GET /v1/stats",
+      "GET /v1/dead-letters", "GET /v1/dead-letters/{id}", "POST /v1/dead-letters/{id}/redrive", "POST /v1/dead-letters/redrive",
     ];
     for (const r of expected) expect(routes, r).toContain(r);
     for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {

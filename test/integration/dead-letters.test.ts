@@ -162,6 +162,16 @@ describe("the dead-letter consumer", () => {
     expect(dataOf(await received(box))).toEqual([{ i: 0 }, { i: 1 }]);
   });
 
+  it("is in the OpenAPI document under the operator token, and the tenant stats show the counts", async () => {
+    const doc = await json(call("/openapi.json"));
+    const ops = [
+      doc.paths["/v1/dead-letters"].get, doc.paths["/v1/dead-letters/{id}"].get,
+      doc.paths["/v1/dead-letters/{id}/redrive"].post, doc.paths["/v1/dead-letters/redrive"].post,
+    ];
+    for (const op of ops) expect(op.security).toEqual([{ operatorToken: [] }]);
+    expect(Object.keys(doc.components.schemas.Stats.properties.tenant.properties)).toEqual(expect.arrayContaining(["dead_letters", "dead_letters_open"]));
+  });
+
   it("is for the operator only, and answers bad ids and queries with problem+json", async () => {
     const t = await newTenant();
     for (const key of [null, t.key]) {

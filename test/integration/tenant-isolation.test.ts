@@ -94,6 +94,19 @@ describe("per-tenant quotas", () => {
   });
 });
 
+describe("the quotas in the OpenAPI document", () => {
+  it("names each quota, its var and its problem type, and lists the statuses on the routes that can hit them", async () => {
+    const doc = await json(call("/openapi.json"));
+    for (const text of ["MAX_HOOKS_PER_TENANT", "hook-quota-exceeded", "MAX_ONE_OFF_TARGETS_PER_TENANT", "one-off-target-quota-exceeded", "MAX_HOOK_BYTES", "hook-too-large"]) {
+      expect(doc.info.description).toContain(text);
+    }
+    expect(Object.keys(doc.paths["/v1/hooks"].post.responses)).toEqual(expect.arrayContaining(["409", "413"]));
+    expect(Object.keys(doc.paths["/v1/hooks/{id}"].patch.responses)).toContain("413");
+    expect(Object.keys(doc.paths["/v1/events"].post.responses)).toContain("429");
+    expect(Object.keys(doc.paths["/v1/events/batch"].post.responses)).toContain("429");
+  });
+});
+
 describe("fan-out isolates tenants", () => {
   async function tenantAtItsLimits(hooks: number, box: string, marker: string): Promise<Tenant> {
     const env: Env = { ...testEnv, MAX_HOOKS_PER_TENANT: String(hooks) };

@@ -29,6 +29,7 @@ const ROUTES: Route[] = [
   { method: "POST", path: (h) => `/v1/hooks/${h}/deactivate`, scope: "webhook:manage", tenantScoped: true },
   { method: "POST", path: (h) => `/v1/hooks/${h}/revalidate`, scope: "webhook:manage", tenantScoped: true },
   { method: "POST", path: (h) => `/v1/hooks/${h}/rotate-secret`, scope: "webhook:manage", body: {}, tenantScoped: true },
+  { method: "GET", path: (h) => `/v1/hooks/${h}/public-key`, scope: "webhook:manage", tenantScoped: true },
   { method: "POST", path: (h) => `/v1/hooks/${h}/test`, scope: "webhook:manage", tenantScoped: true },
   { method: "POST", path: (h) => `/v1/hooks/${h}/recover`, scope: "webhook:manage", body: { since: new Date().toISOString() }, tenantScoped: true },
   { method: "GET", path: (h) => `/v1/hooks/${h}/deliveries`, scope: "deliveries:read", tenantScoped: true },

@@ -15,7 +15,8 @@ function bimdataClient(key: string) {
   return new WebhookApi(new Configuration({
     basePath: "http://hookline.test/compat/bimdata",
     headers: { Authorization: `Bearer ${key}` },
-    fetchApi: (url: string, init: RequestInit) => worker.default.fetch(new Request(url, { ...init, credentials: undefined })),
+    // workerd's Request has no `credentials`; the client always passes one (undefined)
+    fetchApi: (url: string, { credentials: _c, ...init }: RequestInit & { credentials?: unknown }) => worker.default.fetch(new Request(url, init)),
   }));
 }
 

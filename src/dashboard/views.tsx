@@ -127,6 +127,12 @@ export function HookPage(props: {
         {h.profile} · {h.ordering} order · status {h.status}{h.enabled ? "" : " (deactivated)"}
         {h.disabled_reason ? ` · disabled: ${h.disabled_reason}` : ""} · events {h.events.join(", ")}
       </p>
+      {h.public_key && (
+        <p>
+          Signs Standard Webhooks {h.signature_scheme === "both" ? "v1 and v1a" : "v1a"}; verify with the public key{" "}
+          <code class="mono" data-public-key>{h.public_key}</code>
+        </p>
+      )}
       {props.canManage && (
         <div class="actions">
           <PostButton action={`${base}/test`} label="Send test event" primary />

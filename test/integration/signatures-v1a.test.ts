@@ -7,7 +7,8 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { verify } from "hookline/verify";
-import { decryptSecret } from "../../src/core/crypto";
+import { getHook, toHookConfig } from "../../src/db/hooks";
+import { signingSecrets } from "../../src/queue/send";
 import { standard } from "../../src/core/profiles/standard";
 import {
   atLeast, boxUrl, call, createHook, json, newBox, newTenant, publish, received, script, testEnv, waitFor, type Received, type Tenant,
@@ -37,6 +38,9 @@ describe("signature_scheme v1a", () => {
     const other = await v1aHook(t);
     expect(other.hook.public_key).not.toBe(hook.public_key);
 
+    // the private key never leaves Hookline
+    const views = [JSON.stringify(hook), await (await call(`/v1/hooks/${hook.id}`, { key: t.key })).text(), await (await call("/v1/hooks", { key: t.key })).text()];
+    for (const v of views) expect(v).not.toContain("whsk_");
     const key = await json(call(`/v1/hooks/${hook.id}/public-key`, { key: t.key }));
     expect(key).toEqual({ signature_scheme: "v1a", public_key: hook.public_key, previous_public_key: null, previous_valid_until: null });
     expect((await json(call(`/v1/hooks/${hook.id}`, { key: t.key }))).public_key).toBe(hook.public_key);
@@ -57,10 +61,13 @@ describe("signature_scheme v1a", () => {
     const { box, hook } = await v1aHook(t);
     const row = (await rowOf(hook.id))!;
     expect(row.public_key).toBe(hook.public_key);
-    expect(row.signing_key_enc).toMatch(/^v1\./);
+    expect(row.signing_key_enc).toMatch(/^v\d\./);
     expect(row.signing_key_enc).not.toContain("whsk_");
-    const whsk = await decryptSecret(testEnv.ENCRYPTION_KEY, row.signing_key_enc);
-    expect(whsk).toMatch(/^whsk_/);
+    // opened the way the delivery consumer opens it
+    const signing = await signingSecrets(testEnv, toHookConfig((await getHook(testEnv.DB, t.id, hook.id))!), Date.now());
+    expect(signing).toHaveLength(1);
+    const whsk = signing[0]!;
+    expect(whsk).toMatch(/^whsk_[A-Za-z0-9+/]{86}==$/);
 
     // the same key, signing as Hookline would: fresh → accepted, 10 minutes old → refused
     const send = async (sentAt: number) => {
@@ -172,6 +179,21 @@ describe("signature_scheme v1a", () => {
     const stranger = await newTenant();
     await problem(await call(`/v1/hooks/${hook.id}/public-key`, { key: stranger.key }), 404);
     await problem(await call(`/v1/hooks/${hook.id}/public-key`, { key: t.publishKey }), 403);
+  });
+});
+
+describe("the dashboard", () => {
+  it("shows a v1a hook's public key on its page, and none for a v1 hook", async () => {
+    const t = await newTenant();
+    const { hook } = await v1aHook(t, { signature_scheme: "both" });
+    const v1 = await createHook(t, { url: boxUrl(newBox("plain")) });
+    const login = await call("/dashboard/login", { method: "POST", raw: new URLSearchParams({ key: t.key }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
+    const page = await (await call(`/dashboard/hooks/${hook.id}`, { headers: { cookie } })).text();
+    expect(page).toContain(`data-public-key="true">${hook.public_key}</code>`);
+    expect(page).toContain("v1 and v1a");
+    const plain = await (await call(`/dashboard/hooks/${v1.id}`, { headers: { cookie } })).text();
+    expect(plain).not.toContain("data-public-key");
   });
 });
 

@@ -1,6 +1,7 @@
 /** Hook create/update rules shared by /v1/hooks and the compatibility façades. */
 import { eq } from "drizzle-orm";
 import { encryptSecret } from "../core/crypto";
+import { sealHeaders } from "../core/sealed-headers";
 import { newId } from "../core/ids";
 import { profileOf, type ProfileName } from "../core/profiles";
 import { newSigningKeyPair, usesV1, usesV1a, type SignatureScheme } from "../core/profiles/standard";
@@ -63,10 +64,10 @@ function schemeFor(profile: ProfileName, asked: SignatureScheme | undefined): Si
   return asked ?? "v1";
 }
 
-/** Seals a new Ed25519 key pair for a hook (v1a): the private key like secrets, the public key in clear. */
-async function sealedKeyPair(env: Env): Promise<{ signingKeyEnc: string; publicKey: string }> {
+/** Seals a new Ed25519 key pair for a hook (v1a): the private key like secrets (bound to the hook), the public key in clear. */
+async function sealedKeyPair(env: Env, hookId: string): Promise<{ signingKeyEnc: string; publicKey: string }> {
   const pair = await newSigningKeyPair();
-  return { signingKeyEnc: await encryptSecret(env.ENCRYPTION_KEY, pair.secretKey), publicKey: pair.publicKey };
+  return { signingKeyEnc: await encryptSecret(env.ENCRYPTION_KEY, pair.secretKey, hookId), publicKey: pair.publicKey };
 }
 
 export interface CreateOptions {
@@ -86,10 +87,11 @@ export async function createHook(env: Env, tenantId: string, body: HookCreate, o
     throw invalid("a v1a hook signs with its Ed25519 key only: it takes no secret", [{ loc: ["body", "secret"], msg: "not used by signature_scheme v1a" }]);
   }
   const secret = usesV1(scheme) ? chooseSecret(profile, body.secret) : null;
-  const keyPair = usesV1a(scheme) ? await sealedKeyPair(env) : null;
   const validation = body.validation ?? (profile === "itwin" ? "handshake" : "none");
+  const id = newId("hook", now);
+  const keyPair = usesV1a(scheme) ? await sealedKeyPair(env, id) : null;
   const row: HookRow = {
-    id: newId("hook", now),
+    id,
     tenantId,
     url,
     description: body.description ?? null,
@@ -107,13 +109,13 @@ export async function createHook(env: Env, tenantId: string, body: HookCreate, o
     retrySchedule: body.retry_schedule ?? null,
     timeoutMs: body.timeout_ms ?? DEFAULT_TIMEOUT_MS,
     rateLimitPerS: body.rate_limit_per_s ?? null,
-    headers: body.headers ?? {},
+    headers: await sealHeaders(env.ENCRYPTION_KEY, id, body.headers ?? {}),
     metadata: body.metadata ?? {},
     validation,
     validationTokenHash: null,
     validationDeadline: null,
     validationNote: null,
-    secretEnc: secret === null ? null : await encryptSecret(env.ENCRYPTION_KEY, secret),
+    secretEnc: secret === null ? null : await encryptSecret(env.ENCRYPTION_KEY, secret, id),
     prevSecretEnc: null,
     prevSecretUntil: null,
     signatureScheme: scheme,
@@ -159,10 +161,10 @@ export async function updateHookIssuing(env: Env, row: HookRow, body: HookUpdate
   if (body.signature_scheme !== undefined) {
     const scheme = schemeFor(row.profile as ProfileName, body.signature_scheme);
     patch.signatureScheme = scheme;
-    if (usesV1a(scheme) && !row.signingKeyEnc) Object.assign(patch, await sealedKeyPair(env));
+    if (usesV1a(scheme) && !row.signingKeyEnc) Object.assign(patch, await sealedKeyPair(env, row.id));
     if (usesV1(scheme) && !row.secretEnc) {
       secret = profileOf(row.profile).newSecret();
-      patch.secretEnc = await encryptSecret(env.ENCRYPTION_KEY, secret);
+      patch.secretEnc = await encryptSecret(env.ENCRYPTION_KEY, secret, row.id);
     }
   }
   if (body.url !== undefined) patch.url = checkUrlOrThrow(env, body.url);
@@ -177,7 +179,7 @@ export async function updateHookIssuing(env: Env, row: HookRow, body: HookUpdate
   if (body.retry_schedule !== undefined) patch.retrySchedule = body.retry_schedule;
   if (body.timeout_ms !== undefined) patch.timeoutMs = body.timeout_ms;
   if (body.rate_limit_per_s !== undefined) patch.rateLimitPerS = body.rate_limit_per_s;
-  if (body.headers !== undefined) patch.headers = body.headers;
+  if (body.headers !== undefined) patch.headers = await sealHeaders(env.ENCRYPTION_KEY, row.id, body.headers, row.headers);
   if (body.metadata !== undefined) patch.metadata = body.metadata;
   if (body.expires_at !== undefined) patch.expiresAt = expiryMs(env, row.profile as ProfileName, body.expires_at, now);
   checkHookSize(env, { ...row, ...patch });
@@ -218,11 +220,11 @@ export async function rotateSecret(env: Env, row: HookRow, supplied?: string): P
   if (usesV1(scheme)) {
     secret = chooseSecret(row.profile as ProfileName, supplied);
     if (secret === null) throw invalid("a new secret is required");
-    patch.secretEnc = await encryptSecret(env.ENCRYPTION_KEY, secret);
+    patch.secretEnc = await encryptSecret(env.ENCRYPTION_KEY, secret, row.id);
     patch.prevSecretEnc = row.secretEnc;
   }
   if (usesV1a(scheme)) {
-    Object.assign(patch, await sealedKeyPair(env));
+    Object.assign(patch, await sealedKeyPair(env, row.id));
     patch.prevSigningKeyEnc = row.signingKeyEnc;
     patch.prevPublicKey = row.publicKey;
   }

@@ -31,14 +31,19 @@ const Channel = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, "channels are
 
 /** Header names a hook may set; values must not carry CR/LF (header injection). */
 const RESERVED_HEADERS = new Set([
-  "host", "content-length", "content-type", "user-agent", "transfer-encoding", "connection",
+  "host", "content-length", "content-type", "content-encoding", "user-agent",
+  // hop-by-hop (RFC 9110 §7.6.1) and their legacy companions: they describe one connection, not the request
+  "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+  "transfer-encoding", "upgrade", "expect",
   "webhook-id", "webhook-timestamp", "webhook-signature", "signature", "x-bimdata-signature",
   "x-webhook-signature", "x-idfy-signature", "x-propstack-signature",
 ]);
+/** `cf-*` headers carry Cloudflare's own routing and identity (cf-connecting-ip, cf-worker, …). */
+const isReservedHeader = (h: string) => RESERVED_HEADERS.has(h.toLowerCase()) || h.toLowerCase().startsWith("cf-");
 export const CustomHeaders = z
   .record(
     z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, "not a valid header name")
-      .refine((h) => !RESERVED_HEADERS.has(h.toLowerCase()), "this header is set by Hookline"),
+      .refine((h) => !isReservedHeader(h), "this header is set by Hookline or the network"),
     z.string().max(1000).regex(/^[^\r\n\0]*$/, "header values must not contain CR, LF or NUL"),
   )
   .refine((h) => Object.keys(h).length <= 20, "at most 20 custom headers");

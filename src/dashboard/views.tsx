@@ -3,7 +3,8 @@ import type { Child } from "hono/jsx";
 import type { HookOut } from "../core/schemas";
 import type { AttemptRecord, DeliveryRecord } from "../endpoint/store";
 
-const CSS = `
+/** The dashboard's stylesheet, served at /dashboard/app.css (the CSP allows no inline style). */
+export const CSS = `
 body{font:14px/1.45 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
 header{background:#1d2330;color:#fff;padding:.7rem 1.2rem;display:flex;gap:1rem;align-items:center}
 header a{color:#fff;text-decoration:none;font-weight:600}header form{margin-left:auto}
@@ -30,7 +31,7 @@ export function Page(props: { title: string; signedIn: boolean; children: Child 
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title} · Hookline</title>
-        <style>{CSS}</style>
+        <link rel="stylesheet" href="/dashboard/app.css" />
       </head>
       <body>
         <header>

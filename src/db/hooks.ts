@@ -5,6 +5,7 @@ import type { HookFilter } from "../core/filters";
 import type { ProfileName } from "../core/profiles";
 import type { SignatureScheme } from "../core/profiles/standard";
 import type { HookOut } from "../core/schemas";
+import { maskHeaders } from "../core/sealed-headers";
 import { isoOrNull } from "../core/time";
 import type { EndpointDO } from "../endpoint/endpoint-do";
 import type { HookConfig } from "../endpoint/types";
@@ -34,7 +35,7 @@ export function toHookOut(row: HookRow): HookOut {
     retry_schedule: row.retrySchedule ?? null,
     timeout_ms: row.timeoutMs,
     rate_limit_per_s: row.rateLimitPerS,
-    headers: row.headers,
+    headers: maskHeaders(row.headers),
     metadata: row.metadata,
     validation: row.validation as HookOut["validation"],
     validation_note: row.validationNote,

@@ -3,6 +3,7 @@
  * and no redirects, and describe what happened. Never throws: every failure is an Outcome.
  */
 import { decryptSecret } from "../core/crypto";
+import { openHeaders } from "../core/sealed-headers";
 import { profileOf } from "../core/profiles";
 import { usesV1, usesV1a } from "../core/profiles/standard";
 import { LOGGED_RESPONSE_HEADERS, RESPONSE_EXCERPT_BYTES } from "../core/policy";
@@ -15,15 +16,19 @@ import type { ErrorKind, Grant, HookConfig, Outcome } from "../endpoint/types";
 
 export const USER_AGENT = "Hookline/0.1.0";
 
-/** Decrypted secrets are cached per isolate by their sealed form (which changes on rotation). */
+/**
+ * Decrypted secrets are cached per isolate by hook and sealed form (which changes on rotation). The
+ * hook id is part of the key: a sealed secret opens only for the hook it is bound to (issue 15).
+ */
 const secretCache = new Map<string, Promise<string>>();
-function openSecret(key: string, sealed: string): Promise<string> {
-  let p = secretCache.get(sealed);
+function openSecret(key: string, sealed: string, hookId: string): Promise<string> {
+  const id = `${hookId}:${sealed}`;
+  let p = secretCache.get(id);
   if (!p) {
     if (secretCache.size > 5000) secretCache.clear();
-    p = decryptSecret(key, sealed);
-    secretCache.set(sealed, p);
-    p.catch(() => secretCache.delete(sealed));
+    p = decryptSecret(key, sealed, hookId);
+    secretCache.set(id, p);
+    p.catch(() => secretCache.delete(id));
   }
   return p;
 }
@@ -41,7 +46,7 @@ export async function signingSecrets(env: Env, hook: HookConfig, now: number): P
   if (usesV1a(scheme)) sealed.push(hook.signingKeyEnc);
   if (inGrace && usesV1(scheme)) sealed.push(hook.prevSecretEnc);
   if (inGrace && usesV1a(scheme)) sealed.push(hook.prevSigningKeyEnc);
-  return Promise.all(sealed.filter((s): s is string => !!s).map((s) => openSecret(env.ENCRYPTION_KEY, s)));
+  return Promise.all(sealed.filter((s): s is string => !!s).map((s) => openSecret(env.ENCRYPTION_KEY, s, hook.hookId)));
 }
 
 /** The exact request Hookline sends for a grant (also used by tests and the test-ping preview). */
@@ -57,7 +62,7 @@ export async function buildRequest(env: Env, grant: Grant, now: number): Promise
   });
   const signature = await profile.sign(await signingSecrets(env, hook, now), body, event, now);
   const headers: Record<string, string> = {
-    ...hook.headers,
+    ...(await openHeaders(env.ENCRYPTION_KEY, hook.hookId, hook.headers)),
     "content-type": "application/json",
     "user-agent": USER_AGENT,
     "webhook-id": event.id,

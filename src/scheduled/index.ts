@@ -4,6 +4,7 @@
  * scheduledTime, so tests can run the jobs at any moment. Every job is idempotent and bounded.
  */
 import type { Env } from "../env";
+import { resealLegacyRows } from "../lifecycle/reseal";
 import { log } from "../log";
 import { disableFailing } from "./auto-disable";
 import { expireHooks } from "./expire";
@@ -20,7 +21,7 @@ const FREQUENT: Job[] = [
   ["failing_disabled", disableFailing],
   ["stranded_poked", sweepStranded],
 ];
-const DAILY: Job[] = [["history_purged", purgeHistory]];
+const DAILY: Job[] = [["history_purged", purgeHistory], ["legacy_resealed", resealLegacyRows]];
 
 export async function runScheduled(cron: string, now: number, env: Env): Promise<Record<string, number>> {
   const results: Record<string, number> = {};

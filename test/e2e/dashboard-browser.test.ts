@@ -58,7 +58,7 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     await expect(page.locator("tr[data-attempt]").count()).resolves.toBe(1);
 
     await page.click('tr[data-delivery] button:has-text("Resend")');
-    await page.waitForURL(/done=Resent/);
+    await page.waitForURL(/done=resent/);
     await expect(page.locator(".flash").textContent()).resolves.toBe("Resent.");
     await until(() => seen(good), (l) => l.length >= 2, 30_000, "resent delivery");
     // the new delivery and its attempt show up in the history

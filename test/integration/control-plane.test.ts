@@ -99,7 +99,7 @@ describe("hook secrets", () => {
     const row = await testEnv.DB.prepare("SELECT * FROM hooks WHERE id = ?").bind(hook.id).first<Record<string, unknown>>();
     const dump = JSON.stringify(row);
     expect(dump).not.toContain(hook.secret.slice(6));
-    expect(String(row!.secret_enc)).toMatch(/^v1\./);
+    expect(String(row!.secret_enc)).toMatch(/^v2\./); // sealed under the hook-secret key, bound to the hook (issue 15)
   });
 
   it("use 64 hex characters for the seed profiles", async () => {

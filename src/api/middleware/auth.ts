@@ -72,6 +72,24 @@ export async function authenticateKey(c: Context<AppEnv>, token: string | null):
   return who;
 }
 
+/**
+ * The live key with this id, read from D1 each time (no cache): a dashboard session names its key
+ * by id, and a revoked key's sessions end on their next request.
+ */
+export async function authenticateKeyId(c: Context<AppEnv>, keyId: string): Promise<KeyIdentity | null> {
+  const rows = await db(c.env.DB)
+    .select({ key: apiKeys, strictTypes: tenants.strictTypes })
+    .from(apiKeys)
+    .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+    .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt)))
+    .limit(1);
+  const row = rows[0];
+  return row ? { keyId: row.key.id, tenantId: row.key.tenantId, scopes: row.key.scopes as Scope[], strictTypes: row.strictTypes } : null;
+}
+
+/** Whether `who` holds at least one of `scopes`. */
+export const holdsAny = (who: KeyIdentity, scopes: Scope[]) => scopes.some((s) => who.scopes.includes(s));
+
 /** Puts an identity on the context, or throws 403 when it holds none of `scopes`. */
 export function admit(c: Context<AppEnv>, who: KeyIdentity, scopes: Scope[]) {
   if (scopes.length && !scopes.some((s) => who.scopes.includes(s))) {

@@ -5,7 +5,9 @@
  */
 import { endpointStub } from "../db/hooks";
 import type { HookRow } from "../db/schema";
+import { profileOf } from "../core/profiles";
 import type { Env } from "../env";
+import { settings } from "../env";
 
 /** Speckle's default when no limit is given (getLastWebhookEventsFactory), and our page cap. */
 const DEFAULT_LIMIT = 100;
@@ -25,7 +27,7 @@ export async function speckleHistory(env: Env, hook: HookRow, limit: number) {
       statusInfo: status === 2 ? "Webhook called" : status === 3 ? await failureInfo(env, hook.id, d.id, d.status, d.last_error) : pendingInfo(d.attempts, d.last_error),
       retryCount: Math.max(0, d.attempts - 1),
       lastUpdate: d.finished_at ?? d.created_at,
-      payload: payloadOf(hook, d.event_id, d.event_type),
+      payload: await payloadOf(env, hook, d.id, d.event_id, d.event_type),
     };
   }));
   items.sort((a, b) => (a.lastUpdate < b.lastUpdate ? 1 : a.lastUpdate > b.lastUpdate ? -1 : 0)); // Speckle orders by lastUpdate desc
@@ -50,7 +52,18 @@ async function failureInfo(env: Env, hookId: string, deliveryId: string, status:
  * The event as Speckle's `payload` column names it. The EndpointDO's RPC surface does not return a
  * delivery's stored event, so this carries the ids and the event name, not the event's data.
  */
-function payloadOf(hook: HookRow, eventId: string, eventType: string): string {
+/**
+ * The payload string Speckle's history shows: the same inner payload the delivery carried (the
+ * speckle profile's envelope of the stored event). If the event is gone (retention), its ids only.
+ */
+async function payloadOf(env: Env, hook: HookRow, deliveryId: string, eventId: string, eventType: string): Promise<string> {
+  const event = await endpointStub(env.ENDPOINTS, hook.id).deliveryEvent(deliveryId);
+  if (event) {
+    const body = profileOf("speckle").envelope(event, {
+      id: hook.id, url: hook.url, description: hook.description, events: hook.events, publicUrl: settings(env).publicUrl,
+    });
+    return (JSON.parse(body) as { payload: string }).payload;
+  }
   const streamId = hook.channels[0] ?? null;
   return JSON.stringify({
     streamId,

@@ -29,6 +29,20 @@ export const MAX_ORDER_WINDOW_MS = 60_000;
  * request in flight, but one Durable Object round trip per sequence instead of per delivery.
  */
 export const STRICT_SEQUENCE = 10;
+/**
+ * The EndpointDO keeps only the head of a hook's backlog in memory (DESIGN §9): it pages in up to
+ * WINDOW_FILL pending deliveries through an index when fewer than half of that are left, and never
+ * holds more than WINDOW_MAX. At ~200 bytes a delivery that is ~50 KB, whatever the backlog —
+ * against a 128 MB isolate. WINDOW_FILL exceeds MAX_MAX_IN_FLIGHT so an unordered hook fills its
+ * leases from one page.
+ */
+export const WINDOW_FILL = 128;
+export const WINDOW_MAX = 256;
+/** Live deliveries cancelled per step when a hook is deleted (the rest continue on the alarm). */
+export const CANCEL_CHUNK = 5_000;
+/** Finished deliveries removed per retention step (an indexed range; the rest continue later). */
+export const PURGE_CHUNK = 500;
+
 /** Unordered hooks: concurrent leases (DESIGN §3). */
 export const DEFAULT_MAX_IN_FLIGHT = 10;
 export const MAX_MAX_IN_FLIGHT = 100;
@@ -49,6 +63,16 @@ export const MAX_BATCH_EVENTS = 100;
 export const MAX_BATCH_BYTES = 256 * 1024;
 /** Any request body above this is refused with 413 before parsing. */
 export const MAX_REQUEST_BYTES = 300 * 1024;
+/**
+ * One-off targets (an event's `target`, Idfy's advanced.webhook) created per tenant per minute
+ * (issue 15, finding 2): each is a new signed, retried POST to a URL of the publisher's choosing.
+ * Idfy documents one callback per verification request; 60 a minute is far above a human-driven
+ * flow and caps what a leaked key can aim at third parties.
+ */
+export const EPHEMERAL_TARGETS_PER_MINUTE = 60;
+/** Event `data` nested deeper than this is refused with 422 (issue 15, finding 17): JSON this deep
+ *  parses but cannot be serialised again (stack overflow). */
+export const MAX_EVENT_DATA_DEPTH = 64;
 
 /**
  * Hooks admitted per fan-out invocation before the rest is split into chunks on
@@ -63,16 +87,6 @@ export const FANOUT_CHUNK = 100;
  */
 export const DRAIN_MAX_DELIVERIES = 2000;
 export const DRAIN_MAX_MS = 25_000;
-/**
- * One-off targets (an event's `target`, Idfy's advanced.webhook) created per tenant per minute
- * (issue 15, finding 2): each is a new signed, retried POST to a URL of the publisher's choosing.
- * Idfy documents one callback per verification request; 60 a minute is far above a human-driven
- * flow and caps what a leaked key can aim at third parties.
- */
-export const EPHEMERAL_TARGETS_PER_MINUTE = 60;
-/** Event `data` nested deeper than this is refused with 422 (issue 15, finding 17): JSON this deep
- *  parses but cannot be serialised again (stack overflow). */
-export const MAX_EVENT_DATA_DEPTH = 64;
 
 /** Rotated secrets stay valid for 24 h (DESIGN §4). */
 export const SECRET_GRACE_MS = 24 * 3600_000;

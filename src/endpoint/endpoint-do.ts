@@ -4,17 +4,34 @@
  * consumers do the network wait and report back.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { OutboundEvent } from "../core/profiles";
 import type { Env } from "../env";
 import { settings } from "../env";
 import { newId } from "../core/ids";
-import { percentile } from "../core/percentile";
-import { DAY_MS } from "../core/time";
+import { histogramPercentile, type Histogram } from "../core/percentile";
+import { CANCEL_CHUNK, PURGE_CHUNK } from "../core/policy";
+import { DAY_MS, HOUR_MS } from "../core/time";
 import { emitOperational, isOperational } from "../lifecycle/operational";
 import { log } from "../log";
 import { count, instrument } from "../metrics";
-import { decide, nextWakeAt, type Clock, type Effect, type Input, type MachineState } from "./machine";
-import { EndpointStore, type AttemptRecord, type DeliveryCursor, type DeliveryRecord } from "./store";
+import { decide, inMemory, needsPage, nextWakeAt, pageSize, type Clock, type Effect, type Input, type MachineState } from "./machine";
+import { addLatency, EndpointStore, emptyHour, type AttemptRecord, type DeliveryCursor, type DeliveryRecord, type HourStats } from "./store";
 import type { AdmitItem, Delivery, DeliveryStatus, Grant, HookConfig, Outcome } from "./types";
+
+/** One hook's delivery counts and attempt latency over a time range (GET /v1/stats merges them). */
+export interface HookStats {
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  pending: number;
+  out_of_order: number;
+  attempts: number;
+  p50_ms: number | null;
+  p99_ms: number | null;
+  counters: MachineState["counters"];
+  /** Latency histogram (see core/percentile), summed across hooks for tenant percentiles. */
+  latency: Histogram;
+}
 
 export interface AdmitResult {
   admitted: number;
@@ -32,7 +49,19 @@ export class EndpointDO extends DurableObject<Env> {
     super(ctx, instrument(env));
     this.store = new EndpointStore(ctx.storage.sql);
     this.state = this.store.load();
+    this.cancelBefore = this.store.chores().cancelBefore;
+    this.coldStart = { ...this.store.meter };
+    this.peakInMemory = inMemory(this.state).length;
   }
+
+  /** Rows the cold start read and wrote (SQL cursor counts), for tests and the bench. */
+  readonly coldStart: { rowsRead: number; rowsWritten: number };
+  /** The most deliveries this instance has held in memory at once (bounded by the window, not the backlog). */
+  private peakInMemory: number;
+  /** Live deliveries created up to this time are still being cancelled in chunks (hook deleted). */
+  private cancelBefore: number | null = null;
+  /** Retention runs on the alarm at most once an hour per instance, through an indexed range. */
+  private nextPurgeAt = 0;
 
   /** Store new deliveries (deduplicated by key) and hand out what may go now. Idempotent. */
   async admit(config: HookConfig, items: AdmitItem[], want = 1): Promise<AdmitResult> {
@@ -70,10 +99,12 @@ export class EndpointDO extends DurableObject<Env> {
 
   /** The hook was deleted: every live delivery ends `cancelled`. */
   async cancelAll(): Promise<number> {
-    const n = this.state.queue.length;
+    const n = this.state.live;
     await this.run({ type: "cancel_all" }, this.clock());
-    await this.ctx.storage.deleteAlarm();
-    this.alarmAt = null;
+    if (this.cancelBefore === null) {
+      await this.ctx.storage.deleteAlarm();
+      this.alarmAt = null;
+    }
     return n;
   }
 
@@ -87,33 +118,58 @@ export class EndpointDO extends DurableObject<Env> {
   }
 
   /** Retention: history older than `before` (ms). Returns rows removed. */
-  purge(before: number): number {
-    return this.store.purge(before);
+  purge(before: number, limit = PURGE_CHUNK): number {
+    return this.store.purge(before, limit);
   }
 
   async alarm(): Promise<void> {
     count("do.alarm_runs");
     this.alarmAt = null; // the alarm that is running is spent
     const clock = this.clock();
+    this.cancelChunk();
+    if (clock.now >= this.nextPurgeAt) {
+      const removed = this.store.purge(clock.now - settings(this.env).logRetentionDays * DAY_MS, PURGE_CHUNK);
+      this.nextPurgeAt = removed === PURGE_CHUNK ? clock.now : clock.now + HOUR_MS;
+    }
     await this.run({ type: "alarm" }, clock);
-    this.store.purge(clock.now - settings(this.env).logRetentionDays * DAY_MS);
   }
 
   /** Safety net for the cron sweep: re-arm the alarm (and release due work) if anything waits. */
   async poke(): Promise<{ live: number; wakeAt: number | null }> {
     await this.alarm();
-    return { live: this.state.queue.length, wakeAt: nextWakeAt(this.state, Date.now()) };
+    return { live: this.state.live, wakeAt: nextWakeAt(this.state, Date.now()) };
+  }
+
+  /** Cancels the next chunk of a deleted hook's stored backlog; the alarm carries on until none is left. */
+  private cancelChunk() {
+    if (this.cancelBefore === null) return;
+    const at = this.cancelBefore;
+    const n = this.store.cancelStored(at, CANCEL_CHUNK);
+    if (n < CANCEL_CHUNK) this.cancelBefore = null;
+    this.store.saveChores({ cancelBefore: this.cancelBefore });
+    if (n) this.store.addStats(new Map([[Math.floor(at / HOUR_MS), { ...emptyHour(), cancelled: n }]]));
   }
 
   // ---- reads (history, stats) ---------------------------------------------------------------
 
   listDeliveries(opts: { status?: DeliveryStatus; eventType?: string; before?: DeliveryCursor; limit: number }): DeliveryRecord[] {
-    return this.store.list(opts);
+    const rows = this.store.list(opts).map((r) => this.overlay(r));
+    return opts.status === "pending" || opts.status === "delivering" ? rows.filter((r) => r.status === opts.status) : rows;
+  }
+
+  /** The event a delivery carries, as stored (the Speckle façade's history shows it). */
+  deliveryEvent(id: string): OutboundEvent | null {
+    return this.store.event(id);
   }
 
   getDelivery(id: string): { delivery: DeliveryRecord; attempts: AttemptRecord[] } | null {
     const delivery = this.store.get(id);
-    return delivery ? { delivery, attempts: this.store.attempts(id) } : null;
+    return delivery ? { delivery: this.overlay(delivery), attempts: this.store.attempts(id) } : null;
+  }
+
+  /** A live delivery is stored as pending; the leases are this object's to know. */
+  private overlay(r: DeliveryRecord): DeliveryRecord {
+    return r.status === "pending" && this.state.inFlight.some((d) => d.id === r.id) ? { ...r, status: "delivering" } : r;
   }
 
   /**
@@ -140,58 +196,126 @@ export class EndpointDO extends DurableObject<Env> {
     return (await this.requeue(config, failed)).filter((x): x is string => x !== null);
   }
 
-  stats(since: number) {
-    const counts = this.store.counts(since);
-    const lat = this.store.latencies(since);
-    // The tenant-wide percentiles merge every hook's latencies: send at most 1,000 evenly spaced ones.
-    const step = Math.max(1, Math.ceil(lat.length / 1000));
-    const sample = step === 1 ? lat : lat.filter((_, i) => i % step === 0);
-    return { ...counts, attempts: lat.length, p50_ms: percentile(lat, 50), p99_ms: percentile(lat, 99), counters: this.state.counters, latencies: sample };
+  /**
+   * Counts and attempt latency since `since` (whole hours) from the hourly aggregates, and what is
+   * pending now: O(hours), whatever the history. The latency histogram merges across hooks.
+   */
+  stats(since: number): HookStats {
+    const h = this.store.statsSince(since);
+    return {
+      succeeded: h.succeeded, failed: h.failed, cancelled: h.cancelled, pending: this.state.live, out_of_order: h.outOfOrder,
+      attempts: h.attempts, p50_ms: histogramPercentile(h.latency, 50), p99_ms: histogramPercentile(h.latency, 99),
+      counters: this.state.counters, latency: h.latency,
+    };
   }
 
-  /** For tests and the sweep. */
+  /** For tests, the sweep and the bench: the machine's state and what this instance has held and read. */
   snapshot() {
-    return { state: this.state, wakeAt: nextWakeAt(this.state, Date.now()) };
+    return {
+      state: this.state,
+      wakeAt: nextWakeAt(this.state, Date.now()),
+      inMemory: inMemory(this.state).length,
+      peakInMemory: this.peakInMemory,
+      coldStart: this.coldStart,
+      meter: { ...this.store.meter },
+    };
   }
 
   // ---- the shell ------------------------------------------------------------------------------
 
-  /** decide → persist → side effects → alarm. `fresh`: deliveries first seen here (inserted, not updated). */
+  /**
+   * decide → persist → page in more of the backlog if the window ran low (and decide on it) →
+   * side effects → alarm. Every SQL write of one call happens before its first await, so rows, the
+   * summary and the aggregates commit together. `fresh`: deliveries first seen here (inserted).
+   */
   private async run(input: Input, clock: Clock, fresh = new Map<string, AdmitItem>()): Promise<Grant[]> {
-    const { state, effects } = decide(this.state, input, clock);
-    this.state = state;
-    // One row write per delivery per decision: a delivery admitted and leased at once is inserted
-    // in its final state; one that is saved and then finished is written once, finished.
-    const saves = new Map<string, Delivery>();
-    const finishes = new Map<string, Extract<Effect, { type: "finish" }>>();
+    const want = "want" in input ? input.want : 0;
     const handOut: Extract<Effect, { type: "grant" }>[] = [];
     const after: Effect[] = [];
-    for (const e of effects) {
-      if (e.type === "save") saves.set(e.delivery.id, e.delivery);
-      else if (e.type === "finish") (saves.delete(e.delivery.id), finishes.set(e.delivery.id, e));
-      else if (e.type === "attempt") this.store.appendAttempt(e.deliveryId, e.attempt, e.outcome);
-      else if (e.type === "grant") handOut.push(e);
-      else after.push(e);
+    const hours = new Map<number, HourStats>();
+    this.finishedInRun = false;
+    let decision = decide(this.state, input, clock);
+    for (let pages = 0; ; pages++) {
+      this.state = decision.state;
+      this.persist(decision.effects, clock, fresh, hours, handOut, after);
+      if (pages >= 4 || !needsPage(this.state)) break;
+      const rows = this.store.page(this.state, pageSize(this.state));
+      if (rows.length === 0) {
+        // The summary counts more live deliveries than storage holds: trust storage.
+        log("error", "live count corrected", { hook_id: this.state.config?.hookId, counted: this.state.live });
+        this.state = { ...this.state, live: this.state.inFlight.length + this.state.window.length };
+        break;
+      }
+      decision = decide(this.state, { type: "page", deliveries: rows, want: Math.max(0, want - handOut.length) }, clock);
     }
-    for (const d of saves.values()) {
-      const it = fresh.get(d.id);
-      if (it) this.store.insert(d, it.dedupeKey, it.event, clock.now);
-      else this.store.update(d, clock.now);
-    }
-    for (const f of finishes.values()) {
-      this.store.update(f.delivery, clock.now, { status: f.status, at: f.at });
-      if (f.status === "failed") after.push(f);
-    }
+    this.peakInMemory = Math.max(this.peakInMemory, inMemory(this.state).length);
+    this.store.addStats(hours);
+    this.store.saveMeta(this.state);
+
+    const state = this.state;
     const grants: Grant[] = [];
     for (const g of handOut) {
       const event = fresh.get(g.deliveryId)?.event ?? this.store.event(g.deliveryId); // no read for what was just admitted
       if (event && state.config) grants.push({ leaseId: g.leaseId, deliveryId: g.deliveryId, attempt: g.attempt, hook: state.config, event });
     }
-    this.store.saveMeta(state);
     await this.armAlarm(clock.now);
     for (const e of after) await this.sideEffect(e);
-    if (state.config?.ephemeral && state.queue.length === 0 && effects.some((e) => e.type === "finish")) await this.retireOneOff();
+    if (state.config?.ephemeral && state.live === 0 && this.finishedInRun) await this.retireOneOff();
     return grants;
+  }
+
+  /** Writes one decision's effects: one row write per delivery per decision. */
+  private persist(
+    effects: Effect[], clock: Clock, fresh: Map<string, AdmitItem>, hours: Map<number, HourStats>,
+    handOut: Extract<Effect, { type: "grant" }>[], after: Effect[],
+  ) {
+    const ordering = this.state.config?.ordering;
+    const hour = (at: number) => {
+      const h = Math.floor(at / HOUR_MS);
+      let agg = hours.get(h);
+      if (!agg) hours.set(h, (agg = emptyHour()));
+      return agg;
+    };
+    const saves = new Map<string, Delivery>();
+    for (const e of effects) {
+      if (e.type === "save") saves.set(e.delivery.id, e.delivery);
+      else if (e.type === "finish") {
+        saves.delete(e.delivery.id);
+        const it = fresh.get(e.delivery.id);
+        if (it && !this.inserted.has(e.delivery.id)) this.insertFresh(e.delivery, it, clock.now);
+        this.store.finish(e.delivery, e.status, e.at);
+        this.finishedInRun = true;
+        hour(e.at)[e.status]++;
+        if (e.status === "failed") after.push(e);
+      } else if (e.type === "attempt") {
+        this.store.appendAttempt(e.deliveryId, e.attempt, e.outcome);
+        addLatency(hour(e.outcome.startedAt), e.outcome.durationMs);
+      } else if (e.type === "grant") handOut.push(e);
+      else if (e.type === "cancel_stored") {
+        this.cancelBefore = e.at;
+        this.cancelChunk();
+      } else if (e.type === "reorder") this.store.reorder(e.ordering);
+      else after.push(e);
+    }
+    for (const d of saves.values()) {
+      const it = fresh.get(d.id);
+      if (it && !this.inserted.has(d.id)) {
+        this.insertFresh(d, it, clock.now);
+        if (d.outOfOrder) hour(clock.now).outOfOrder++;
+      } else this.store.update(d, ordering, clock.now);
+    }
+    this.inserted.clear();
+  }
+
+  /** Whether the current run ended any delivery (a one-off target's hook row goes with its last). */
+  private finishedInRun = false;
+
+  /** Ids inserted during the current persist step (a fresh delivery finished in the same decision). */
+  private readonly inserted = new Set<string>();
+
+  private insertFresh(d: Delivery, it: AdmitItem, now: number) {
+    this.store.insert(d, this.state.config?.ordering, it.dedupeKey, it.event, now);
+    this.inserted.add(d.id);
   }
 
   private async sideEffect(e: Effect) {
@@ -250,7 +374,7 @@ export class EndpointDO extends DurableObject<Env> {
    * of an alarm write on almost every decision (see bench/RESULTS.md).
    */
   private async armAlarm(now: number) {
-    const want = nextWakeAt(this.state, now);
+    const want = this.cancelBefore !== null ? now : nextWakeAt(this.state, now);
     if (want === null) return;
     const at = Math.max(want, now);
     this.alarmAt ??= await this.ctx.storage.getAlarm(); // read once per instance, then tracked here

@@ -1,64 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { decide, emptyState, nextWakeAt, type Clock, type Effect, type Input, type MachineState } from "../../src/endpoint/machine";
-import type { HookConfig, Outcome } from "../../src/endpoint/types";
-
-const T0 = Date.parse("2026-06-01T00:00:00Z");
-
-const config = (over: Partial<HookConfig> = {}): HookConfig => ({
-  hookId: "hook_1", tenantId: "ten_1", url: "https://e.com", description: null, events: ["*"], profile: "standard",
-  secretEnc: null, prevSecretEnc: null, prevSecretUntil: null, headers: {}, timeoutMs: 15_000,
-  ordering: "strict", maxInFlight: 10, orderWindowMs: 0, retrySchedule: null, rateLimitPerS: null, active: true, ...over,
-});
-
-/** A tiny driver: state + clock, run inputs, collect effects. */
-class Sim {
-  state: MachineState = emptyState();
-  now = T0;
-  leases = 0;
-  effects: Effect[] = [];
-  constructor(cfg: Partial<HookConfig> = {}) {
-    this.run({ type: "configure", config: config(cfg) });
-  }
-  clock = (): Clock => ({ now: this.now, random: () => 0.5, newLeaseId: () => `L${++this.leases}` });
-  run(input: Input): Effect[] {
-    const d = decide(this.state, input, this.clock());
-    this.state = d.state;
-    this.effects.push(...d.effects);
-    return d.effects;
-  }
-  admit(ids: (string | [string, number])[], want = 1) {
-    return this.run({
-      type: "admit", want,
-      deliveries: ids.map((x) => {
-        const [id, at] = typeof x === "string" ? [x, this.now] : x;
-        return { id, eventId: `e_${id}`, publishedAt: at, index: 0, createdAt: this.now };
-      }),
-    });
-  }
-  report(leaseId: string, outcome: Partial<Outcome>, want = 1) {
-    return this.run({ type: "report", reports: [{ leaseId, outcome: out(outcome) }], want });
-  }
-  alarm() {
-    return this.run({ type: "alarm" });
-  }
-}
-
-const out = (o: Partial<Outcome>): Outcome => ({
-  ok: false, statusCode: 500, errorKind: "http_status", error: null, durationMs: 5, startedAt: T0,
-  retryAfterMs: null, responseHeaders: {}, responseBody: null, ...o,
-});
-const OK = { ok: true, statusCode: 200, errorKind: null };
-const grants = (e: Effect[]) => e.filter((x) => x.type === "grant") as Extract<Effect, { type: "grant" }>[];
-const releases = (e: Effect[]) => e.flatMap((x) => (x.type === "release" ? x.leaseIds : []));
-const finished = (e: Effect[]) => e.filter((x) => x.type === "finish") as Extract<Effect, { type: "finish" }>[];
-const grantedIds = (e: Effect[]) => grants(e).map((g) => g.deliveryId);
+import { nextWakeAt, type Effect } from "../../src/endpoint/machine";
+import { config, finished, grantedIds, grants, OK, out, releases, Sim, T0 } from "./machine-sim";
 
 describe("decide(): admit", () => {
   it("grants a due delivery to the caller", () => {
     const s = new Sim();
     const e = s.admit(["a"]);
     expect(grantedIds(e)).toEqual(["a"]);
-    expect(s.state.queue[0]).toMatchObject({ id: "a", status: "delivering", leaseId: "L1", leaseExpiresAt: T0 + 30_000 });
+    expect(s.queue[0]).toMatchObject({ id: "a", status: "delivering", leaseId: "L1", leaseExpiresAt: T0 + 30_000 });
   });
 
   it("queues behind a delivery in flight (strict)", () => {
@@ -67,7 +16,7 @@ describe("decide(): admit", () => {
     const e = s.admit(["b", "c"]);
     expect(grants(e)).toEqual([]);
     expect(releases(e)).toEqual([]);
-    expect(s.state.queue.map((d) => d.id)).toEqual(["a", "b", "c"]);
+    expect(s.queue.map((d) => d.id)).toEqual(["a", "b", "c"]);
   });
 
   it("releases due work the caller does not take", () => {
@@ -75,7 +24,7 @@ describe("decide(): admit", () => {
     const e = s.admit(["a"], 0);
     expect(grants(e)).toEqual([]);
     expect(releases(e)).toEqual(["L1"]);
-    expect(s.state.queue[0]!.leaseExpiresAt).toBe(T0 + 5 * 60_000);
+    expect(s.queue[0]!.leaseExpiresAt).toBe(T0 + 5 * 60_000);
   });
 
   it("grants up to max_in_flight at once when ordering is none", () => {
@@ -105,7 +54,7 @@ describe("decide(): publish order", () => {
     s.now = T0 + 1030;
     // released as one sequence, in publish order, to be sent one at a time
     expect(releases(s.alarm())).toEqual(["L1", "L2", "L3"]);
-    expect(s.state.queue.map((d) => [d.id, d.leaseId])).toEqual([["a", "L1"], ["b", "L2"], ["c", "L3"]]);
+    expect(s.queue.map((d) => [d.id, d.leaseId])).toEqual([["a", "L1"], ["b", "L2"], ["c", "L3"]]);
     const e = s.run({ type: "report", reports: ["L1", "L2", "L3"].map((leaseId) => ({ leaseId, outcome: out(OK) })), want: 1 });
     expect(finished(e).map((f) => f.delivery.id)).toEqual(["a", "b", "c"]);
   });
@@ -116,7 +65,7 @@ describe("decide(): publish order", () => {
     s.admit([["b", T0 + 20]]);
     s.admit([["c", T0 + 30]]);
     s.admit([["a", T0 + 10]]); // too late: b already left
-    expect(s.state.queue.map((d) => [d.id, d.outOfOrder])).toEqual([["b", false], ["a", true], ["c", false]]);
+    expect(s.queue.map((d) => [d.id, d.outOfOrder])).toEqual([["b", false], ["a", true], ["c", false]]);
     expect(s.state.counters.outOfOrder).toBe(1);
     expect(grantedIds(s.report("L1", OK))).toEqual(["a"]);
   });
@@ -138,13 +87,13 @@ describe("decide(): outcomes", () => {
     s.admit(["a", "b"]);
     const e = s.report("L1", { statusCode: 500 });
     expect(grants(e)).toEqual([]);
-    expect(s.state.queue[0]).toMatchObject({ id: "a", status: "pending", attempts: 1, nextAt: T0 + 5_000, lastError: "HTTP 500" });
+    expect(s.queue[0]).toMatchObject({ id: "a", status: "pending", attempts: 1, nextAt: T0 + 5_000, lastError: "HTTP 500" });
     expect(e).toContainEqual(expect.objectContaining({ type: "attempt", deliveryId: "a", attempt: 1 }));
     expect(e).toContainEqual(expect.objectContaining({ type: "status", status: "failed", error: "HTTP 500" }));
     expect(nextWakeAt(s.state, s.now)).toBe(T0 + 5_000);
     s.now = T0 + 5_000;
     expect(releases(s.alarm())).toEqual(["L2", "L3"]); // a (its retry) first, then b
-    expect(s.state.queue.map((d) => [d.id, d.leaseId])).toEqual([["a", "L2"], ["b", "L3"]]);
+    expect(s.queue.map((d) => [d.id, d.leaseId])).toEqual([["a", "L2"], ["b", "L3"]]);
   });
 
   it("a later failure does not repeat the status flip (D1 written only on change)", () => {
@@ -160,7 +109,7 @@ describe("decide(): outcomes", () => {
     const s = new Sim({ retrySchedule: [0, 1] });
     s.admit(["a"]);
     s.report("L1", { statusCode: 503, retryAfterMs: 7_000 });
-    expect(s.state.queue[0]!.nextAt).toBe(T0 + 7_000);
+    expect(s.queue[0]!.nextAt).toBe(T0 + 7_000);
     s.now = T0 + 6_999;
     expect(releases(s.alarm())).toEqual([]);
     s.now = T0 + 7_000;
@@ -173,7 +122,7 @@ describe("decide(): outcomes", () => {
     const e = s.report("L1", { statusCode: 410 });
     expect(e).toContainEqual({ type: "disable", reason: "gone", at: T0 });
     expect(grants(e)).toEqual([]);
-    expect(s.state.queue.map((d) => d.status)).toEqual(["pending", "pending"]);
+    expect(s.queue.map((d) => d.status)).toEqual(["pending", "pending"]);
     expect(grants(s.admit(["c"]))).toEqual([]);
     expect(nextWakeAt(s.state, s.now)).toBeNull();
   });
@@ -188,7 +137,7 @@ describe("decide(): outcomes", () => {
     const e = s.run({ type: "report", reports: [{ leaseId: "L2", outcome: out({ statusCode: 500 }) }, { leaseId: "L3", outcome: null }], want: 1 });
     expect(finished(e).map((f) => [f.delivery.id, f.status])).toEqual([["a", "failed"]]);
     expect(grantedIds(e)).toEqual(["b"]);
-    expect(s.state.queue[0]).toMatchObject({ id: "b", attempts: 0 });
+    expect(s.queue[0]).toMatchObject({ id: "b", attempts: 0 });
     expect(s.state.counters.failed).toBe(1);
   });
 
@@ -200,7 +149,7 @@ describe("decide(): outcomes", () => {
     for (let i = 0; i < 12 && !disabled; i++) {
       const e = s.report(lease, { statusCode: 500 });
       disabled = e.find((x) => x.type === "disable");
-      s.now = s.state.queue[0]!.nextAt;
+      s.now = s.queue[0]!.nextAt;
       lease = releases(s.alarm())[0] ?? lease;
     }
     expect(disabled).toMatchObject({ type: "disable", reason: "failing" });
@@ -212,7 +161,7 @@ describe("decide(): outcomes", () => {
     const s = new Sim();
     s.admit(["a"]);
     expect(s.report("L-unknown", OK)).toEqual([]);
-    expect(s.state.queue[0]!.status).toBe("delivering");
+    expect(s.queue[0]!.status).toBe("delivering");
   });
 });
 
@@ -221,7 +170,7 @@ describe("decide(): strict sequences", () => {
     const s = new Sim();
     const e = s.admit(["a", "b", "c"], 10);
     expect(grantedIds(e)).toEqual(["a", "b", "c"]);
-    expect(s.state.queue.every((d) => d.leaseExpiresAt === T0 + 3 * 15_000 + 15_000)).toBe(true);
+    expect(s.queue.every((d) => d.leaseExpiresAt === T0 + 3 * 15_000 + 15_000)).toBe(true);
     expect(grants(s.admit(["d"], 10))).toEqual([]); // nothing more while the sequence is out
   });
 
@@ -234,7 +183,7 @@ describe("decide(): strict sequences", () => {
     });
     expect(finished(e).map((f) => f.delivery.id)).toEqual(["a"]);
     expect(grantedIds(e)).toEqual(["b", "c"]); // b's retry is due at once, then c, in order
-    expect(s.state.queue.map((d) => [d.id, d.attempts])).toEqual([["b", 1], ["c", 0]]);
+    expect(s.queue.map((d) => [d.id, d.attempts])).toEqual([["b", 1], ["c", 0]]);
   });
 });
 
@@ -261,7 +210,7 @@ describe("decide(): batched reports", () => {
     const e = s.run({ type: "report", reports: [{ leaseId: "L1", outcome: out(OK) }, { leaseId: "L2", outcome: out({ statusCode: 500 }) }], want: 2 });
     expect(finished(e).map((f) => [f.delivery.id, f.status])).toEqual([["a", "succeeded"]]);
     expect(grantedIds(e)).toEqual(["c", "d"]); // b waits for its retry (5 s); two slots free up for c and d
-    expect(s.state.queue.find((d) => d.id === "b")).toMatchObject({ status: "pending", attempts: 1, nextAt: T0 + 5_000 });
+    expect(s.queue.find((d) => d.id === "b")).toMatchObject({ status: "pending", attempts: 1, nextAt: T0 + 5_000 });
   });
 });
 
@@ -283,7 +232,7 @@ describe("decide(): leases and claims", () => {
     s.now = T0 + 1000;
     const e = s.run({ type: "claim", leaseIds: ["L1"] });
     expect(grants(e)).toEqual([{ type: "grant", deliveryId: "a", leaseId: "L1", attempt: 1 }]);
-    expect(s.state.queue[0]!.leaseExpiresAt).toBe(T0 + 1000 + 30_000);
+    expect(s.queue[0]!.leaseExpiresAt).toBe(T0 + 1000 + 30_000);
     expect(grants(s.run({ type: "claim", leaseIds: ["L9"] }))).toEqual([]);
   });
 
@@ -292,7 +241,7 @@ describe("decide(): leases and claims", () => {
     s.admit(["a", "b"]);
     const e = s.run({ type: "cancel_all" });
     expect(finished(e).map((f) => [f.delivery.id, f.status])).toEqual([["a", "cancelled"], ["b", "cancelled"]]);
-    expect(s.state.queue).toEqual([]);
+    expect(s.queue).toEqual([]);
     expect(s.state.counters.cancelled).toBe(2);
   });
 });

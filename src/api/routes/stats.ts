@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { HOUR_MS } from "../../core/time";
 import { countDeadLetters } from "../../db/dead-letters";
 import { endpointStub, listHooks } from "../../db/hooks";
-import { percentile } from "../../core/percentile";
+import { addToHistogram, histogramPercentile, type Histogram } from "../../core/percentile";
 import { keyAuth } from "../middleware/auth";
 import { problems } from "../openapi";
 import { router } from "../router";
@@ -40,16 +40,16 @@ app.openapi(
       return { hook_id: h.id, ...s };
     }));
     const sum = (k: "succeeded" | "failed" | "cancelled" | "pending" | "out_of_order" | "attempts") => perHook.reduce((n, h) => n + h[k], 0);
-    const all = perHook.flatMap((h) => h.latencies).sort((a, b) => a - b);
+    const all = perHook.reduce((h, s) => addToHistogram(h, s.latency), {} as Histogram);
     return c.json({
       window_hours: hours,
       since: new Date(since).toISOString(),
       tenant: {
         succeeded: sum("succeeded"), failed: sum("failed"), cancelled: sum("cancelled"), pending: sum("pending"),
-        out_of_order: sum("out_of_order"), attempts: sum("attempts"), p50_ms: percentile(all, 50), p99_ms: percentile(all, 99),
+        out_of_order: sum("out_of_order"), attempts: sum("attempts"), p50_ms: histogramPercentile(all, 50), p99_ms: histogramPercentile(all, 99),
         dead_letters: dead.inWindow, dead_letters_open: dead.open,
       },
-      hooks: perHook.map(({ latencies: _l, ...h }) => h),
+      hooks: perHook.map(({ latency: _l, ...h }) => h),
     }, 200);
   },
 );

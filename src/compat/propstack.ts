@@ -1,7 +1,8 @@
 /**
  * Propstack's hook API (seed 004): POST /v1/hooks?target_url=…&event=… → {"id": 123};
  * GET → {"hooks":[{"id","event":"CLIENT_CREATED","target_url"}]}; DELETE /:id → {"ok": true}.
- * An optional `secret` turns on X-Propstack-Signature.
+ * An optional `secret` turns on X-Propstack-Signature; it may come in the query (as Propstack's
+ * clients send it) or, better, in a JSON or form body.
  */
 import { EVENT_PRESETS } from "../core/presets";
 import { invalid } from "../errors";
@@ -11,12 +12,26 @@ import { aliased, byAlias, compatRouter, nextNumericAlias } from "./shared";
 const app = compatRouter();
 const EVENTS = new Set(EVENT_PRESETS.propstack);
 
+/**
+ * The create parameters from a JSON or form body. Propstack's own clients put them in the query
+ * string, which is kept for them; but a query string is logged by every proxy and by Workers' own
+ * request logs, so the secret is better sent in the body (issue 15, finding 13). Hookline itself
+ * never logs either.
+ */
+async function bodyParams(c: { req: { header(n: string): string | undefined; json<T>(): Promise<T>; parseBody(): Promise<Record<string, unknown>> } }): Promise<Record<string, string>> {
+  const type = c.req.header("content-type") ?? "";
+  const raw: Record<string, unknown> = type.includes("json")
+    ? await c.req.json<Record<string, unknown>>().catch(() => ({}))
+    : /^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type) ? await c.req.parseBody().catch(() => ({})) : {};
+  return Object.fromEntries(Object.entries(raw ?? {}).filter((e): e is [string, string] => typeof e[1] === "string"));
+}
+
 app.post("/v1/hooks", async (c) => {
   const q = c.req.query();
-  const body = (c.req.header("content-type") ?? "").includes("json") ? await c.req.json<Record<string, string>>().catch(() => ({})) : {};
-  const target = q.target_url ?? (body as Record<string, string>).target_url;
-  const event = (q.event ?? (body as Record<string, string>).event ?? "").toLowerCase();
-  const secret = q.secret ?? (body as Record<string, string>).secret;
+  const body = await bodyParams(c);
+  const target = q.target_url ?? body.target_url;
+  const event = (q.event ?? body.event ?? "").toLowerCase();
+  const secret = body.secret ?? q.secret;
   if (!target) throw invalid("target_url is required", [{ loc: ["query", "target_url"], msg: "required" }]);
   if (!EVENTS.has(event)) throw invalid(`event must be one of ${[...EVENTS].join(", ")}`, [{ loc: ["query", "event"], msg: "unknown event" }]);
   const alias = await nextNumericAlias(c.env.DB, c.get("tenantId"));

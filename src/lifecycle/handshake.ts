@@ -73,7 +73,7 @@ export async function runHandshake(env: Env, hookId: string, token: string): Pro
   const allowed = res.headers.get("webhook-allowed-origin");
   const allow = res.headers.get("allow");
   const allowsPost = !!allow && allow.split(",").some((m) => m.trim().toUpperCase() === "POST");
-  const seen = `OPTIONS ${res.status}, WebHook-Allowed-Origin: ${allowed ?? "(none)"}, Allow: ${allow ?? "(none)"}${allow && !allowsPost ? " (POST not listed)" : ""}`;
+  const seen = `OPTIONS ${res.status}, WebHook-Allowed-Origin: ${cut(allowed) ?? "(none)"}, Allow: ${cut(allow) ?? "(none)"}${allow && !allowsPost ? " (POST not listed)" : ""}`;
   if (res.status >= 500 || res.status === 429) return note(env, row, seen, "transient");
   if (res.status >= 200 && res.status < 300 && allowed !== null && (allowed.trim() === "*" || allowed.trim().toLowerCase() === origin.toLowerCase())) {
     await activate(env, row, `handshake ok: ${seen}`);
@@ -81,6 +81,13 @@ export async function runHandshake(env: Env, hookId: string, token: string): Pro
   }
   return note(env, row, `handshake refused: ${seen}; open the callback link within 2 days to validate manually`, "refused");
 }
+
+/**
+ * The target chooses these header values (up to the 128 KB a response's headers may take): the
+ * note keeps their first NOTE_HEADER_CHARS characters, enough to see what was answered (issue 15, finding 12).
+ */
+export const NOTE_HEADER_CHARS = 200;
+const cut = (v: string | null) => (v === null || v.length <= NOTE_HEADER_CHARS ? v : `${v.slice(0, NOTE_HEADER_CHARS)}…`);
 
 async function note(env: Env, row: HookRow, text: string, result: HandshakeResult): Promise<HandshakeResult> {
   await db(env.DB).update(hooks).set({ validationNote: text }).where(eq(hooks.id, row.id));

@@ -141,7 +141,8 @@ const Rotated = z
 app.openapi(
   createRoute({
     method: "post", path: "/{id}/rotate-secret", tags: ["Hooks"], security, middleware: [manage] as const,
-    summary: "New secret and/or Ed25519 key pair, as the signature scheme uses (the secret is returned once); the previous ones keep signing for 24 h",
+    summary: "New secret and/or Ed25519 key pair, as the signature scheme uses (the secret is returned once); for standard hooks the previous ones keep signing for 24 h",
+    description: "Standard hooks send a signature with the new and one with the previous secret (or key) for 24 h, so receivers can switch over. Hooks of the hex profiles bimdata, itwin, speckle, idfy and propstack sign with the new secret at once: their headers carry one signature, as the seed systems define them. Their signatures also cover the body only, with no timestamp, so a captured request can be replayed later and still verify: receivers of those profiles should remember the webhook-id header (or the event id in the body) and drop repeats.",
     request: { params: Params, body: { required: false, ...json(Rotate) } },
     responses: { 200: { description: "Rotated", ...json(Rotated) }, ...problems(401, 403, 404, 422) },
   }),

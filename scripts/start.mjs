@@ -1,5 +1,5 @@
 // `npm start`: local Hookline in one command.
-// Creates .dev.vars with fresh secrets when missing, applies local D1 migrations,
+// Creates .dev.vars with fresh secrets and the development vars when missing, applies local D1 migrations,
 // prints the URL and operator token, then runs `wrangler dev` (with cron testing on).
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -12,16 +12,28 @@ const wrangler = join(root, "node_modules", ".bin", "wrangler");
 const port = process.env.PORT ?? "8787";
 const varsFile = join(root, ".dev.vars");
 
-if (!existsSync(varsFile)) {
-  writeFileSync(
-    varsFile,
-    `ADMIN_TOKEN=dev_${randomBytes(18).toString("hex")}\nENCRYPTION_KEY=${randomBytes(32).toString("base64")}\n`,
-  );
-  console.log("Wrote .dev.vars with a fresh operator token and encryption key.");
+// wrangler.toml's top level is production-safe (private targets refused, a public https URL);
+// local development needs the opposite, and gets it from .dev.vars, which is never deployed.
+const devDefaults = {
+  ADMIN_TOKEN: () => `dev_${randomBytes(18).toString("hex")}`,
+  ENCRYPTION_KEY: () => randomBytes(32).toString("base64"),
+  ALLOW_PRIVATE_TARGETS: () => "true",
+  PUBLIC_URL: () => `http://localhost:${port}`,
+};
+const readVars = () =>
+  existsSync(varsFile)
+    ? Object.fromEntries(
+        readFileSync(varsFile, "utf8").split("\n").filter((l) => /^\w+=/.test(l)).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+      )
+    : {};
+const missing = Object.keys(devDefaults).filter((k) => !(k in readVars()));
+if (missing.length) {
+  const existing = existsSync(varsFile) ? readFileSync(varsFile, "utf8") : "";
+  const lines = missing.map((k) => `${k}=${devDefaults[k]()}`).join("\n");
+  writeFileSync(varsFile, `${existing}${existing && !existing.endsWith("\n") ? "\n" : ""}${lines}\n`);
+  console.log(`Wrote ${missing.join(", ")} to .dev.vars (development values; see .dev.vars.example).`);
 }
-const vars = Object.fromEntries(
-  readFileSync(varsFile, "utf8").split("\n").filter((l) => /^\w+=/.test(l)).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
-);
+const vars = readVars();
 
 const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local"], {
   cwd: root, stdio: "inherit", env: { ...process.env, CI: "true" },

@@ -5,10 +5,13 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 describe("deployment config", () => {
-  it("`wrangler deploy --dry-run` bundles the production environment without network", () => {
+  it.each([
+    { label: "(top level, a plain deploy)", envArgs: [] as string[] },
+    { label: "--env production", envArgs: ["--env", "production"] },
+  ])("`wrangler deploy --dry-run` $label bundles a production-safe Worker without network", ({ envArgs }) => {
     const out = mkdtempSync(join(tmpdir(), "hookline-dry-"));
     const root = join(import.meta.dirname, "..", "..");
-    const res = spawnSync(join(root, "node_modules", ".bin", "wrangler"), ["deploy", "--dry-run", "--env", "production", "--outdir", out], {
+    const res = spawnSync(join(root, "node_modules", ".bin", "wrangler"), ["deploy", "--dry-run", ...envArgs, "--outdir", out], {
       cwd: root, encoding: "utf8", env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" }, timeout: 120_000,
     });
     try {

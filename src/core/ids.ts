@@ -4,7 +4,7 @@
  */
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-export type IdPrefix = "ten" | "key" | "hook" | "evt" | "dlv" | "att" | "lease" | "dead";
+export type IdPrefix = "ten" | "key" | "hook" | "evt" | "dlv" | "att" | "lease" | "dead" | "psn";
 
 export function newId(prefix: IdPrefix, now = Date.now()): string {
   let time = "";

@@ -8,6 +8,8 @@ export const tenants = sqliteTable("tenants", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
   strictTypes: integer("strict_types", { mode: "boolean" }).notNull().default(false),
+  /** Origins that may frame the consumer portal (its CSP frame-ancestors); empty = none (issue 18). */
+  portalOrigins: text("portal_origins", { mode: "json" }).$type<string[]>().notNull().default([]),
   createdAt: integer("created_at").notNull(),
 });
 
@@ -151,6 +153,29 @@ export const rateWindows = sqliteTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.name, t.windowStart] })],
 );
 
+/**
+ * Consumer-portal sessions (issue 18): minted by a tenant's key for one channel. The link carries a
+ * sealed claim naming the row; each request re-reads the row and the key that minted it, so deleting
+ * the session or revoking the key ends it at once.
+ */
+export const portalSessions = sqliteTable(
+  "portal_sessions",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    keyId: text("key_id").notNull(),
+    channel: text("channel").notNull(),
+    capabilities: text("capabilities", { mode: "json" }).$type<string[]>().notNull(),
+    returnUrl: text("return_url"),
+    branding: text("branding", { mode: "json" }).$type<{ name?: string; accent_color?: string }>(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [index("portal_sessions_tenant").on(t.tenantId, t.createdAt)],
+);
+
+export type PortalSessionRow = typeof portalSessions.$inferSelect;
 export type TenantRow = typeof tenants.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type HookRow = typeof hooks.$inferSelect;

@@ -2,6 +2,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import dashboard from "../dashboard";
 import docs from "../dashboard/docs";
+import portal from "../portal";
+import portalApi from "../portal/api";
 import bimdata from "../compat/bimdata";
 import itwin from "../compat/itwin";
 import propstack from "../compat/propstack";
@@ -57,6 +59,7 @@ export function createApp() {
   app.route("/v1/event-types", eventTypes);
   app.route("/v1/validate", validate);
   app.route("/v1/dead-letters", deadLetters);
+  app.route("/v1/portal", portalApi);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "An API key (hk_…)" });
   app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", { type: "http", scheme: "bearer", description: "The operator token (ADMIN_TOKEN)" });
@@ -69,6 +72,7 @@ export function createApp() {
   // Swagger UI pinned with subresource integrity, under a CSP (issue 15, finding 16)
   app.route("/docs", docs);
   app.route("/dashboard", dashboard);
+  app.route("/portal", portal);
   app.get("/", (c) => c.json({ name: "hookline", docs: "/docs", openapi: "/openapi.json", dashboard: "/dashboard" }));
   return app;
 }

@@ -1,52 +1,36 @@
 /**
- * /dashboard: sign in with an API key, see hooks with their last status (✔ ❕ ❌, error on hover),
- * a hook's delivery history with attempts, and resend / test / activate / deactivate.
+ * /dashboard: sign in with an API key, then the console (./console): hooks with their last status
+ * (✔ ❕ ❌, error on hover), create and edit forms, per-hook charts, delivery history with filters,
+ * pages and the attempt inspector, and resend / test / activate / deactivate / rotate / delete.
  *
  * Signing in needs `webhook:manage` or `deliveries:read`: the pages show every hook's URL and last
- * error. The session cookie (HttpOnly, SameSite=Strict, no Max-Age: gone when the browser closes)
- * holds a sealed claim {key id, expiry ≤ 12 h} under the dashboard-session key — never the API key —
- * and every request re-reads that key, so revoking it ends its sessions (issue 15, findings 4, 8).
- * Every form post, sign-in included, must come from this origin, and bodies are capped at
- * DASHBOARD_BODY_BYTES (finding 10). Pages carry a strict CSP, load only /dashboard/app.css, and
- * show fixed flash messages chosen by code (finding 16).
+ * error; changing anything needs `webhook:manage`. The session cookie (HttpOnly, SameSite=Strict, no
+ * Max-Age: gone when the browser closes) holds a sealed claim {key id, expiry ≤ 12 h} under the
+ * dashboard-session key — never the API key — and every request re-reads that key, so revoking it
+ * ends its sessions (issue 15, findings 4, 8). Every form post, sign-in included, must come from
+ * this origin, and bodies are capped at DASHBOARD_BODY_BYTES (finding 10). Pages carry a strict CSP,
+ * load only /dashboard/app.css, and show fixed flash messages chosen by code (finding 16).
  */
-import { Hono, type Context } from "hono";
+import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { openClaims, sealClaims } from "../core/crypto";
-import { isId } from "../core/ids";
 import type { Scope } from "../core/schemas";
-import type { HookRow } from "../db/schema";
-import { endpointStub, listHooks, toHookOut } from "../db/hooks";
 import { AppError } from "../errors";
-import { activateHook, deactivateHook, hookOr404 as findHook, resendDelivery, sendTestPing } from "../api/hook-service";
 import { admit, authenticateKey, authenticateKeyId, holdsAny } from "../api/middleware/auth";
-import type { AppEnv } from "../api/types";
+import { consoleRoutes, type ConsoleEnv } from "./console/routes";
 import { DASHBOARD_CSP, securityHeaders } from "./security-headers";
-import { CSS, HookList, HookPage, Login } from "./views";
+import { CSS, Login } from "./views";
 
 const COOKIE = "hookline_session";
 /** A session ends 12 hours after sign-in at the latest, whatever the browser keeps. */
 export const SESSION_TTL_MS = 12 * 3600_000;
-/** Sign-in and button forms are a few hundred bytes. */
+/** Sign-in, button and hook forms are a few KiB at most. */
 export const DASHBOARD_BODY_BYTES = 16 * 1024;
 /** The scopes that may see the dashboard (it shows hook URLs, errors and delivery history). */
 const DASHBOARD_SCOPES: Scope[] = ["webhook:manage", "deliveries:read"];
 
-/** The messages a redirect may ask for, by code: nothing from the URL is ever rendered. */
-const FLASH = {
-  "test-queued": "Test event queued.",
-  activated: "Hook activated.",
-  deactivated: "Hook deactivated; its queue is kept.",
-  resent: "Resent.",
-} as const;
-type FlashCode = keyof typeof FLASH;
-const flashOf = (c: Context<AppEnv>) => {
-  const code = c.req.query("done") ?? "";
-  return Object.hasOwn(FLASH, code) ? FLASH[code as FlashCode] : undefined;
-};
-
-const dash = new Hono<AppEnv>();
+const dash = new Hono<ConsoleEnv>();
 
 dash.use("*", securityHeaders(DASHBOARD_CSP));
 dash.use("*", bodyLimit({
@@ -73,7 +57,7 @@ dash.get("/login", (c) => c.html(<Login />));
 dash.post("/login", async (c) => {
   const form = await c.req.parseBody();
   const key = typeof form.key === "string" ? form.key.trim() : "";
-  const who = await authenticateKey(c, key);
+  const who = await authenticateKey(c as never, key);
   if (!who) return c.html(<Login error="That API key is not valid." />, 401);
   if (!holdsAny(who, DASHBOARD_SCOPES)) {
     return c.html(<Login error="This API key lacks the webhook:manage or deliveries:read scope the dashboard needs." />, 403);
@@ -94,54 +78,17 @@ dash.post("/logout", (c) => {
 dash.use("*", async (c, next) => {
   const sealed = getCookie(c, COOKIE);
   const claims = sealed ? await openClaims<{ kid: unknown }>(c.env.ENCRYPTION_KEY, "dashboard-session", sealed, Date.now(), SESSION_TTL_MS) : null;
-  const who = claims && typeof claims.kid === "string" ? await authenticateKeyId(c, claims.kid) : null;
+  const who = claims && typeof claims.kid === "string" ? await authenticateKeyId(c as never, claims.kid) : null;
   if (!who || !holdsAny(who, DASHBOARD_SCOPES)) return c.redirect("/dashboard/login", 303);
-  admit(c, who, DASHBOARD_SCOPES);
+  admit(c as never, who, DASHBOARD_SCOPES);
+  const manage = who.scopes.includes("webhook:manage");
+  c.set("console", {
+    kind: "dashboard", base: "/dashboard", tenantId: who.tenantId, channel: null, canManage: manage, canDeliver: manage,
+    brand: "Hookline", returnUrl: null, stylesheets: ["/dashboard/app.css"],
+  });
   await next();
 });
 
-const can = (c: { get(k: "scopes"): string[] }, scope: string) => c.get("scopes").includes(scope);
-
-dash.get("/", async (c) => {
-  const rows = await listHooks(c.env.DB, c.get("tenantId"), undefined, 200);
-  return c.html(<HookList hooks={rows.map(toHookOut)} flash={flashOf(c)} />);
-});
-
-async function hookOr404(c: { env: AppEnv["Bindings"]; get(k: "tenantId"): string }, id: string) {
-  if (!isId("hook", id)) throw new AppError(404, "not-found", "Not found", "No such hook.");
-  return findHook(c.env, c.get("tenantId"), id);
-}
-
-dash.get("/hooks/:id", async (c) => {
-  const row = await hookOr404(c, c.req.param("id"));
-  const stub = endpointStub(c.env.ENDPOINTS, row.id);
-  const page = await stub.listDeliveries({ limit: 50 });
-  const deliveries = await Promise.all(
-    page.map(async ({ cursor: _c, ...d }) => ({ delivery: d, attempts: (await stub.getDelivery(d.id))?.attempts ?? [] })),
-  );
-  return c.html(<HookPage hook={toHookOut(row)} deliveries={deliveries} flash={flashOf(c)} canManage={can(c, "webhook:manage")} />);
-});
-
-function requireManage(c: { get(k: "scopes"): string[] }) {
-  if (!can(c, "webhook:manage")) throw new AppError(403, "forbidden", "Forbidden", "This API key lacks the webhook:manage scope.");
-}
-
-/** A button on the hook page: needs webhook:manage, acts on the hook, returns to its page with a message. */
-function action(path: string, done: FlashCode, act: (c: Context<AppEnv>, row: HookRow) => Promise<unknown>) {
-  dash.post(`/hooks/:id${path}`, async (c) => {
-    requireManage(c);
-    const row = await hookOr404(c, c.req.param("id"));
-    await act(c, row);
-    return c.redirect(`/dashboard/hooks/${row.id}?done=${done}`, 303);
-  });
-}
-
-action("/test", "test-queued", (c, row) => sendTestPing(c.env, row));
-action("/activate", "activated", (c, row) => activateHook(c.env, row, row.status === "expired" ? null : undefined));
-action("/deactivate", "deactivated", (c, row) => deactivateHook(c.env, row));
-action("/deliveries/:d/resend", "resent", async (c, row) => {
-  const d = c.req.param("d") ?? "";
-  if (!isId("dlv", d) || !(await resendDelivery(c.env, row, d))) throw new AppError(404, "not-found", "Not found", "No such delivery.");
-});
+dash.route("/", consoleRoutes());
 
 export default dash;

@@ -150,7 +150,7 @@ export async function routedHooksByIds(d1: D1Database, ids: string[]): Promise<(
 
 /** The RPC surface of a hook's EndpointDO (typed by hand: Rpc's inference gives up on `unknown` payloads). */
 export type EndpointApi = {
-  [K in "admit" | "report" | "claim" | "configure" | "cancelAll" | "destroy" | "purge" | "poke" | "listDeliveries" | "getDelivery" | "deliveryEvent" | "requeue" | "recover" | "stats" | "snapshot" | "owner"]:
+  [K in "admit" | "report" | "claim" | "configure" | "cancelAll" | "destroy" | "purge" | "poke" | "listDeliveries" | "getDelivery" | "deliveryEvent" | "requeue" | "recover" | "stats" | "hourlyStats" | "snapshot" | "owner"]:
     (...args: Parameters<EndpointDO[K]>) => Promise<Awaited<ReturnType<EndpointDO[K]>>>;
 };
 

@@ -209,6 +209,17 @@ export class EndpointDO extends DurableObject<Env> {
     };
   }
 
+  /**
+   * Read-only: per hour since `since`, deliveries that ended succeeded / failed and attempt latency
+   * p50 / p99 — the dashboard's and the portal's charts (issue 18). Hours with nothing are absent.
+   */
+  hourlyStats(since: number): { hour: number; succeeded: number; failed: number; attempts: number; p50_ms: number | null; p99_ms: number | null }[] {
+    return this.store.hourly(since).map((h) => ({
+      hour: h.hour * HOUR_MS, succeeded: h.succeeded, failed: h.failed, attempts: h.attempts,
+      p50_ms: histogramPercentile(h.latency, 50), p99_ms: histogramPercentile(h.latency, 99),
+    }));
+  }
+
   /** For tests, the sweep and the bench: the machine's state and what this instance has held and read. */
   snapshot() {
     return {

@@ -304,6 +304,12 @@ export class EndpointStore {
     return out;
   }
 
+  /** The hourly aggregates since `since` (whole hours), oldest first: one row per hour that saw anything. */
+  hourly(since: number): (HourStats & { hour: number })[] {
+    return this.read<Row>(`SELECT * FROM stats_hourly WHERE hour >= ? ORDER BY hour`, Math.floor(since / HOUR_MS))
+      .map((r) => ({ ...hourOf(r), hour: Number(r.hour) }));
+  }
+
   event(deliveryId: string): OutboundEvent | null {
     const row = this.read<{ event: string }>(`SELECT event FROM deliveries WHERE id = ?`, deliveryId)[0];
     return row ? (JSON.parse(row.event) as OutboundEvent) : null;

@@ -22,7 +22,8 @@ const DOCS_CSP = [
 ].join("; ");
 
 const INIT = `window.addEventListener("load", function () {
-  window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui" });
+  var root = document.getElementById("swagger-ui");
+  window.ui = SwaggerUIBundle({ url: root.dataset.url, dom_id: "#swagger-ui" });
 });
 `;
 
@@ -40,7 +41,7 @@ docs.get("/", (c) =>
         <link rel="stylesheet" href={ASSETS.css.url} integrity={ASSETS.css.integrity} crossorigin="anonymous" />
       </head>
       <body>
-        <div id="swagger-ui"></div>
+        <div id="swagger-ui" data-url="/openapi.json"></div>
         <script src={ASSETS.js.url} integrity={ASSETS.js.integrity} crossorigin="anonymous"></script>
         <script src="/docs/init.js"></script>
       </body>

@@ -125,7 +125,7 @@ describe("finding 16: the pages reflect no text, carry a CSP and load no unpinne
       expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
       expect(res.headers.get("x-frame-options")).toBe("DENY");
       expect(res.headers.get("x-content-type-options")).toBe("nosniff");
-      expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+      expect(res.headers.get("referrer-policy")).toBe("same-origin");
       const html = await res.text();
       expect(html).not.toMatch(/<style|<script|style=/);
     }

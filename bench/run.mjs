@@ -1,59 +1,17 @@
 // `npm run bench`: Hookline under wrangler dev against baselines measured in the same run.
 // Writes bench/results.json and bench/RESULTS.md. Traffic stays on 127.0.0.1; bounded in count
 // and time (a hard stop after 5 minutes).
-import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startReceiver } from "../test/receiver.mjs";
+import { json, pct, readResults, round, sleep, startWorker } from "./lib.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, "..");
-const wrangler = join(root, "node_modules", ".bin", "wrangler");
 const HARD_STOP = setTimeout(() => { console.error("bench: 5 minute limit reached"); process.exit(2); }, 300_000);
-const children = [];
-process.on("exit", () => children.forEach((c) => { try { process.kill(-c.pid, "SIGKILL"); } catch {} }));
 
 const SIZES = { ingest: 1500, e2e1: 400, e2e50: 100, hooks50: 50, backlog: 1000 };
-
-const freePort = () => new Promise((res) => { const s = createServer(); s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => res(p)); }); });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] : null; };
-const round = (x, d = 1) => (x === null ? null : Math.round(x * 10 ** d) / 10 ** d);
-
-async function startWorker(config, vars, migrate) {
-  const state = mkdtempSync(join(tmpdir(), "hookline-bench-"));
-  const port = await freePort();
-  const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" };
-  if (migrate) {
-    const m = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--config", config, "--persist-to", state], { cwd: root, env, encoding: "utf8" });
-    if (m.status !== 0) throw new Error(m.stdout + m.stderr);
-  }
-  const args = ["dev", "--config", config, "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(await freePort()),
-    "--persist-to", state, "--show-interactive-dev-session=false", "--log-level", "error"];
-  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
-  const child = spawn(wrangler, args, { cwd: root, env, detached: true, stdio: ["ignore", "ignore", "pipe"] });
-  children.push(child);
-  let err = "";
-  child.stderr.on("data", (b) => { err = (err + b).slice(-4000); });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 400; i++) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited: ${err}`);
-    try { if ((await fetch(base + "/")).status < 500) break; } catch {}
-    await sleep(250);
-  }
-  return { base, stop: async () => { try { process.kill(-child.pid, "SIGTERM"); } catch {} await sleep(800); try { process.kill(-child.pid, "SIGKILL"); } catch {} rmSync(state, { recursive: true, force: true }); } };
-}
-
-async function json(url, init = {}) {
-  const res = await fetch(url, { ...init, headers: { "content-type": "application/json", ...(init.headers ?? {}) } });
-  const text = await res.text();
-  if (res.status >= 400) throw new Error(`${init.method ?? "GET"} ${url} → ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
 
 /** `count` POSTs at `concurrency`; returns requests/s and latency percentiles. */
 async function load(url, headers, makeBody, count, concurrency) {
@@ -216,9 +174,12 @@ async function main() {
     d1_writes_per_delivery: { value: perDelivery.d1_write_queries, target: 0 },
   };
 
-  writeFileSync(join(here, "results.json"), JSON.stringify(results, null, 2) + "\n");
+  writeFileSync(join(here, "results.json"), JSON.stringify({ ...readResults(), ...results }, null, 2) + "\n");
   const md = table(results);
-  writeFileSync(join(here, "RESULTS.md"), md);
+  // keep the section `npm run bench:backlog` wrote
+  const prev = existsSync(join(here, "RESULTS.md")) ? readFileSync(join(here, "RESULTS.md"), "utf8") : "";
+  const backlog = prev.match(/<!-- backlog:start -->[\s\S]*<!-- backlog:end -->\n?/)?.[0];
+  writeFileSync(join(here, "RESULTS.md"), backlog ? md + "\n" + backlog : md);
   console.log("\n" + md);
   await rcv.close();
   clearTimeout(HARD_STOP);

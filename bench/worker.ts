@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import type { Env } from "../src/env";
 import hookline from "../src/index";
+import { endpointStub } from "../src/db/hooks";
 import { counts, resetCounts } from "../src/metrics";
 
 export { EndpointDO } from "../src/index";
@@ -23,6 +24,14 @@ bench.post("/bench/bare", async (c) => {
   return c.json({ status: "queued" }, 202);
 });
 bench.get("/bench/metrics", (c) => c.json({ ...counts }));
+/** What one hook's EndpointDO holds: live count, in memory now and at most, and its cold start's rows. */
+bench.get("/bench/endpoint/:hook", async (c) => {
+  const s = await endpointStub(c.env.ENDPOINTS, c.req.param("hook")).snapshot();
+  return c.json({
+    live: s.state.live, in_flight: s.state.inFlight.length, window: s.state.window.length,
+    in_memory: s.inMemory, peak_in_memory: s.peakInMemory, cold_start: s.coldStart,
+  });
+});
 bench.post("/bench/metrics/reset", (c) => {
   resetCounts();
   return c.body(null, 204);

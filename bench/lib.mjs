@@ -1,0 +1,74 @@
+// Shared by the benchmarks: wrangler dev on a free localhost port (optionally restarted over the
+// same persisted state), JSON requests, percentiles. Child processes are killed when the bench exits.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..");
+const wrangler = join(root, "node_modules", ".bin", "wrangler");
+const children = [];
+process.on("exit", () => children.forEach((c) => { try { process.kill(-c.pid, "SIGKILL"); } catch {} }));
+
+/** bench/results.json as it is (each bench rewrites only its own keys). */
+export const readResults = () => (existsSync(join(here, "results.json")) ? JSON.parse(readFileSync(join(here, "results.json"), "utf8")) : {});
+
+export const freePort = () => new Promise((res) => { const s = createServer(); s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => res(p)); }); });
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] : null; };
+export const round = (x, d = 1) => (x === null ? null : Math.round(x * 10 ** d) / 10 ** d);
+
+/**
+ * wrangler dev for `config` on a free port. `restart()` stops it and starts it again over the same
+ * persisted state (D1, Durable Objects) — what a deploy or a crash does; the local queue simulator
+ * keeps its messages in memory, so callers restart only when no queue work is outstanding.
+ */
+export async function startWorker(config, vars, migrate) {
+  const state = mkdtempSync(join(tmpdir(), "hookline-bench-"));
+  const port = await freePort();
+  const env = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" };
+  if (migrate) {
+    const m = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--config", config, "--persist-to", state], { cwd: root, env, encoding: "utf8" });
+    if (m.status !== 0) throw new Error(m.stdout + m.stderr);
+  }
+  const args = ["dev", "--config", config, "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(await freePort()),
+    "--persist-to", state, "--show-interactive-dev-session=false", "--log-level", "error"];
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  const base = `http://127.0.0.1:${port}`;
+  let child;
+  const launch = async () => {
+    child = spawn(wrangler, args, { cwd: root, env, detached: true, stdio: ["ignore", "ignore", "pipe"] });
+    children.push(child);
+    let err = "";
+    child.stderr.on("data", (b) => { err = (err + b).slice(-4000); });
+    for (let i = 0; i < 400; i++) {
+      if (child.exitCode !== null) throw new Error(`wrangler dev exited: ${err}`);
+      try { if ((await fetch(base + "/")).status < 500) return; } catch {}
+      await sleep(250);
+    }
+    throw new Error("wrangler dev did not answer within 100 s");
+  };
+  const kill = async () => {
+    try { process.kill(-child.pid, "SIGTERM"); } catch {}
+    await sleep(800);
+    try { process.kill(-child.pid, "SIGKILL"); } catch {}
+    await sleep(200);
+  };
+  await launch();
+  return {
+    base,
+    restart: async () => { await kill(); await launch(); },
+    stop: async () => { await kill(); rmSync(state, { recursive: true, force: true }); },
+  };
+}
+
+export async function json(url, init = {}) {
+  const res = await fetch(url, { ...init, headers: { "content-type": "application/json", ...(init.headers ?? {}) } });
+  const text = await res.text();
+  if (res.status >= 400) throw new Error(`${init.method ?? "GET"} ${url} → ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+

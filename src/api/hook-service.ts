@@ -1,5 +1,4 @@
 /** Hook create/update rules shared by /v1/hooks and the compatibility façades. */
-import { eq } from "drizzle-orm";
 import { encryptSecret } from "../core/crypto";
 import { sealHeaders } from "../core/sealed-headers";
 import { newId } from "../core/ids";
@@ -11,11 +10,12 @@ import {
 import type { HookCreate, HookUpdate } from "../core/schemas";
 import { DAY_MS } from "../core/time";
 import { checkTargetUrl } from "../core/url-policy";
-import { db, endpointStub, getHook, toHookConfig } from "../db/hooks";
-import { hooks, type HookRow } from "../db/schema";
+import { endpointStub, getHook, toHookConfig } from "../db/hooks";
+import type { HookRow } from "../db/schema";
 import type { Env } from "../env";
 import { settings } from "../env";
 import { conflict, invalid, notFound } from "../errors";
+import * as transitions from "../hooks/transitions";
 import { enqueueHandshake, newValidation } from "../lifecycle/handshake";
 import { checkHookQuota, checkHookSize } from "./tenant-quotas";
 
@@ -100,6 +100,7 @@ export async function createHook(env: Env, tenantId: string, body: HookCreate, o
     filter: body.filter ?? null,
     profile,
     enabled: body.enabled ?? true,
+    whileInactive: body.while_inactive ?? "hold",
     status: validation === "handshake" ? "pending_validation" : "active",
     disabledReason: null,
     expiresAt: expiryMs(env, profile, body.expires_at, now),
@@ -140,7 +141,7 @@ export async function createHook(env: Env, tenantId: string, body: HookCreate, o
     Object.assign(row, v.patch);
     token = v.token;
   }
-  await db(env.DB).insert(hooks).values(row);
+  await transitions.insertHook(env, row);
   if (token) await enqueueHandshake(env, row.id, token);
   return { row, secret };
 }
@@ -173,6 +174,7 @@ export async function updateHookIssuing(env: Env, row: HookRow, body: HookUpdate
   if (body.channels !== undefined) patch.channels = body.channels;
   if (body.filter !== undefined) patch.filter = body.filter;
   if (body.enabled !== undefined) patch.enabled = body.enabled;
+  if (body.while_inactive !== undefined) patch.whileInactive = body.while_inactive;
   if (body.ordering !== undefined) patch.ordering = body.ordering;
   if (body.max_in_flight !== undefined) patch.maxInFlight = body.max_in_flight;
   if (body.order_window_ms !== undefined) patch.orderWindowMs = body.order_window_ms;
@@ -196,13 +198,8 @@ export async function revalidate(env: Env, row: HookRow, extra: Partial<HookRow>
   return next;
 }
 
-/** Writes a patch to D1 and hands the new config to the hook's EndpointDO. */
-export async function saveAndConfigure(env: Env, row: HookRow, patch: Partial<HookRow>): Promise<HookRow> {
-  const next = { ...row, ...patch };
-  await db(env.DB).update(hooks).set(patch).where(eq(hooks.id, row.id));
-  await endpointStub(env.ENDPOINTS, row.id).configure(toHookConfig(next));
-  return next;
-}
+/** Writes a patch to D1 under a new version and hands the config to the hook's EndpointDO (src/hooks/transitions.ts). */
+export const saveAndConfigure = (env: Env, row: HookRow, patch: Partial<HookRow>): Promise<HookRow> => transitions.commit(env, row, patch);
 
 /**
  * New signing material for what the hook's scheme uses: the HMAC secret (v1, and every seed
@@ -233,10 +230,8 @@ export async function rotateSecret(env: Env, row: HookRow, supplied?: string): P
   return { row: next, secret, publicKey: next.publicKey };
 }
 
-export async function deleteHook(env: Env, row: HookRow): Promise<void> {
-  await db(env.DB).delete(hooks).where(eq(hooks.id, row.id));
-  await endpointStub(env.ENDPOINTS, row.id).cancelAll();
-}
+/** Tombstones the hook's EndpointDO (live deliveries end `cancelled`), then deletes the row. */
+export const deleteHook = (env: Env, row: HookRow): Promise<void> => transitions.remove(env, row);
 
 /** Enable a hook; a disabled or expired one is revived (an expired one needs a future expiry). */
 export async function activateHook(env: Env, row: HookRow, expiresAt?: string | null): Promise<HookRow> {
@@ -246,13 +241,14 @@ export async function activateHook(env: Env, row: HookRow, expiresAt?: string | 
   if (newExpiry !== null && newExpiry <= now) {
     throw conflict("The hook has expired: activate it with a future expires_at (or null for never).");
   }
-  return saveAndConfigure(env, row, {
-    enabled: true, status: "active", disabledReason: null, expiresAt: newExpiry, failingSince: null, updatedAt: now,
-  });
+  return transitions.activate(env, row, newExpiry);
 }
 
-/** Stop delivering; the EndpointDO keeps the queue until the hook is activated again. */
-export const deactivateHook = (env: Env, row: HookRow) => saveAndConfigure(env, row, { enabled: false, updatedAt: Date.now() });
+/**
+ * Stop delivering. Events that match go on being admitted: held pending until the hook is
+ * activated (while_inactive "hold"), or recorded as `skipped` ("skip").
+ */
+export const deactivateHook = (env: Env, row: HookRow) => transitions.deactivate(env, row);
 
 /** A signed `hookline.ping` to this hook only, through the real pipeline. */
 export async function sendTestPing(env: Env, row: HookRow): Promise<{ eventId: string; deliveryId: string }> {

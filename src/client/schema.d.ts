@@ -1005,7 +1005,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    status?: "pending" | "delivering" | "succeeded" | "failed" | "cancelled";
+                    status?: "pending" | "delivering" | "succeeded" | "failed" | "cancelled" | "skipped";
                     event_type?: string;
                     limit?: number;
                     cursor?: string;
@@ -4506,6 +4506,11 @@ export interface components {
             /** @enum {string} */
             profile: "standard" | "bimdata" | "itwin" | "itwin_v2" | "speckle" | "idfy" | "propstack";
             enabled: boolean;
+            /**
+             * @description What a deactivated, disabled or expired hook does with events that match it: `hold` keeps them pending and sends them in order once it is activated (default); `skip` records them as `skipped` and never sends them.
+             * @enum {string}
+             */
+            while_inactive: "hold" | "skip";
             /** @enum {string} */
             status: "pending_validation" | "active" | "disabled" | "expired";
             disabled_reason: string | null;
@@ -4555,6 +4560,11 @@ export interface components {
             channels?: string[];
             filter?: components["schemas"]["HookFilter"];
             enabled?: boolean;
+            /**
+             * @description What a deactivated, disabled or expired hook does with events that match it: `hold` keeps them pending and sends them in order once it is activated (default); `skip` records them as `skipped` and never sends them.
+             * @enum {string}
+             */
+            while_inactive?: "hold" | "skip";
             /** @enum {string} */
             ordering?: "strict" | "none";
             max_in_flight?: number;
@@ -4601,6 +4611,11 @@ export interface components {
             channels?: string[];
             filter?: components["schemas"]["HookFilter"];
             enabled?: boolean;
+            /**
+             * @description What a deactivated, disabled or expired hook does with events that match it: `hold` keeps them pending and sends them in order once it is activated (default); `skip` records them as `skipped` and never sends them.
+             * @enum {string}
+             */
+            while_inactive?: "hold" | "skip";
             /** @enum {string} */
             ordering?: "strict" | "none";
             max_in_flight?: number;
@@ -4660,7 +4675,7 @@ export interface components {
             event_id: string;
             event_type: string;
             /** @enum {string} */
-            status: "pending" | "delivering" | "succeeded" | "failed" | "cancelled";
+            status: "pending" | "delivering" | "succeeded" | "failed" | "cancelled" | "skipped";
             attempts: number;
             next_attempt_at: string | null;
             out_of_order: boolean;

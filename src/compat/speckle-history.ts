@@ -40,6 +40,7 @@ const pendingInfo = (attempts: number, lastError: string | null) =>
 /** What the last attempt saw, in the words of Speckle's webhook caller ("HTTP response code: 500"), plus the reply. */
 async function failureInfo(env: Env, hookId: string, deliveryId: string, status: string, lastError: string | null): Promise<string> {
   if (status === "cancelled") return "Cancelled";
+  if (status === "skipped") return "Skipped: the webhook was disabled";
   const found = await endpointStub(env.ENDPOINTS, hookId).getDelivery(deliveryId);
   const last = found?.attempts.at(-1);
   if (!last) return lastError ?? "Failed";

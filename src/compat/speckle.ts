@@ -118,6 +118,8 @@ const root = {
     const { row } = await createHook(ctx.env, ctx.tenantId, {
       url: w.url, description: w.description ?? null, events: w.triggers, channels: [w.streamId], profile: "speckle",
       secret: w.secret ? w.secret : null, enabled: w.enabled !== false, validation: "none",
+      // Speckle's toggle drops what happens while a webhook is disabled: events are recorded `skipped`, not held.
+      while_inactive: "skip",
     });
     return row.id;
   },
@@ -128,6 +130,7 @@ const root = {
     // Speckle's resolver passes `enabled: args.webhook.enabled !== false`: leaving it out enables the webhook.
     row = await updateHook(ctx.env, row, {
       url: w.url ?? undefined, description: w.description ?? undefined, events: w.triggers ?? undefined, enabled: w.enabled !== false,
+      while_inactive: "skip",
     });
     if (w.secret) await rotateSecret(ctx.env, row, w.secret);
     return row.id;

@@ -7,7 +7,6 @@ import type { SignatureScheme } from "../core/profiles/standard";
 import type { HookOut } from "../core/schemas";
 import { maskHeaders } from "../core/sealed-headers";
 import { isoOrNull } from "../core/time";
-import type { EndpointDO } from "../endpoint/endpoint-do";
 import type { HookConfig } from "../endpoint/types";
 import { hooks, type HookRow } from "./schema";
 
@@ -26,6 +25,7 @@ export function toHookOut(row: HookRow): HookOut {
     filter: (row.filter as HookFilter | null) ?? null,
     profile: row.profile as ProfileName,
     enabled: row.enabled,
+    while_inactive: row.whileInactive as HookOut["while_inactive"],
     status: row.status as HookOut["status"],
     disabled_reason: row.disabledReason,
     expires_at: isoOrNull(row.expiresAt),
@@ -65,11 +65,19 @@ export const configColumns = {
   signatureScheme: hooks.signatureScheme, signingKeyEnc: hooks.signingKeyEnc, prevSigningKeyEnc: hooks.prevSigningKeyEnc,
   headers: hooks.headers, timeoutMs: hooks.timeoutMs, ordering: hooks.ordering, maxInFlight: hooks.maxInFlight,
   orderWindowMs: hooks.orderWindowMs, retrySchedule: hooks.retrySchedule, rateLimitPerS: hooks.rateLimitPerS,
-  status: hooks.status, enabled: hooks.enabled, ephemeral: hooks.ephemeral, updatedAt: hooks.updatedAt,
+  status: hooks.status, enabled: hooks.enabled, whileInactive: hooks.whileInactive, ephemeral: hooks.ephemeral, updatedAt: hooks.updatedAt,
 };
 export type HookConfigRow = Pick<HookRow, keyof typeof configColumns>;
 
-/** The columns that decide whether an event goes to a hook (DESIGN §5), for fan-out. */
+/**
+ * Statuses whose hooks fan-out admits to: inactive means paused, not deaf (docs/architecture.md,
+ * "Hook states"). A deactivated, disabled or expired hook's EndpointDO holds what matches (or
+ * records it `skipped`); only a hook still pending validation receives nothing.
+ */
+export const ROUTABLE_STATUSES = ["active", "disabled", "expired"] as const;
+export const isRoutable = (h: Pick<HookRow, "status">) => (ROUTABLE_STATUSES as readonly string[]).includes(h.status);
+
+/** The columns that decide whether an event goes to a hook (events, channels, filter), for fan-out. */
 export const routingColumns = {
   id: hooks.id, tenantId: hooks.tenantId, events: hooks.events, channels: hooks.channels, filter: hooks.filter,
   status: hooks.status, enabled: hooks.enabled, updatedAt: hooks.updatedAt,
@@ -99,6 +107,7 @@ export function toHookConfig(row: HookConfigRow): HookConfig {
     retrySchedule: row.retrySchedule ?? null,
     rateLimitPerS: row.rateLimitPerS,
     active: row.status === "active" && row.enabled,
+    whileInactive: row.whileInactive === "skip" ? "skip" : "hold",
     ephemeral: row.ephemeral,
     version: row.updatedAt,
   };
@@ -116,12 +125,12 @@ export async function listHooks(d1: D1Database, tenantId: string, after: string 
 }
 
 /**
- * One page of a tenant's routable hooks (active, enabled, not one-off), routing columns only, in id
+ * One page of a tenant's routable hooks (see ROUTABLE_STATUSES; not one-off), routing columns only, in id
  * order after `after`. Fan-out pages through a tenant this way, so what it holds in memory is
  * bounded by the page, whatever the tenant's hook count or definitions' size.
  */
 export async function routableHooksPage(d1: D1Database, tenantId: string, after: string | null, limit: number): Promise<HookRoutingRow[]> {
-  const routable = and(eq(hooks.tenantId, tenantId), eq(hooks.status, "active"), eq(hooks.enabled, true), eq(hooks.ephemeral, false));
+  const routable = and(eq(hooks.tenantId, tenantId), inArray(hooks.status, [...ROUTABLE_STATUSES]), eq(hooks.ephemeral, false));
   return db(d1)
     .select(routingColumns)
     .from(hooks)
@@ -148,11 +157,5 @@ export async function routedHooksByIds(d1: D1Database, ids: string[]): Promise<(
   return out;
 }
 
-/** The RPC surface of a hook's EndpointDO (typed by hand: Rpc's inference gives up on `unknown` payloads). */
-export type EndpointApi = {
-  [K in "admit" | "report" | "claim" | "configure" | "cancelAll" | "destroy" | "purge" | "poke" | "listDeliveries" | "getDelivery" | "deliveryEvent" | "requeue" | "recover" | "stats" | "hourlyStats" | "snapshot" | "owner"]:
-    (...args: Parameters<EndpointDO[K]>) => Promise<Awaited<ReturnType<EndpointDO[K]>>>;
-};
-
-export const endpointStub = (ns: DurableObjectNamespace<EndpointDO>, hookId: string): EndpointApi =>
-  ns.get(ns.idFromName(hookId)) as unknown as EndpointApi;
+/** The EndpointDO's typed RPC surface lives with it (src/endpoint/client.ts); re-exported for existing callers. */
+export { endpointStub, type EndpointApi } from "../endpoint/client";

@@ -43,6 +43,8 @@ export const hooks = sqliteTable(
     filter: text("filter", { mode: "json" }).$type<unknown>(),
     profile: text("profile").notNull(),
     enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    /** What an inactive hook does with matching events: "hold" (pending until activated) or "skip" (recorded, never sent). */
+    whileInactive: text("while_inactive").notNull().default("hold"),
     status: text("status").notNull(),
     disabledReason: text("disabled_reason"),
     expiresAt: integer("expires_at"),

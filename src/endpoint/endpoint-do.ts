@@ -11,8 +11,9 @@ import { newId } from "../core/ids";
 import { histogramPercentile, type Histogram } from "../core/percentile";
 import { CANCEL_CHUNK, PURGE_CHUNK } from "../core/policy";
 import { DAY_MS, HOUR_MS } from "../core/time";
+import { disable, recordDeliveryStatus, retireOneOff } from "../hooks/transitions";
 import { emitOperational, isOperational } from "../lifecycle/operational";
-import { log } from "../log";
+import { errorFields, log } from "../log";
 import { count, instrument } from "../metrics";
 import { decide, inMemory, needsPage, nextWakeAt, pageSize, type Clock, type Effect, type Input, type MachineState } from "./machine";
 import { addLatency, EndpointStore, emptyHour, type AttemptRecord, type DeliveryCursor, type DeliveryRecord, type HourStats } from "./store";
@@ -31,6 +32,20 @@ export interface HookStats {
   counters: MachineState["counters"];
   /** Latency histogram (see core/percentile), summed across hooks for tenant percentiles. */
   latency: Histogram;
+}
+
+/** What an EndpointDO holds about its hook's state, for the reconciler. */
+export interface EndpointView {
+  /** The held config's version (the hook row's updated_at it came from); null: never configured. */
+  version: number | null;
+  active: boolean;
+  /** A tombstone: the hook is being deleted. */
+  deleted: boolean;
+  /** This object disabled the hook itself (410, 5 days failing), at this time. */
+  disabled: { reason: string; at: number } | null;
+  lastStatus: "none" | "succeeded" | "failed";
+  failingSince: number | null;
+  live: number;
 }
 
 export interface AdmitResult {
@@ -336,17 +351,10 @@ export class EndpointDO extends DurableObject<Env> {
       if (e.type === "release") {
         await this.env.DELIVERIES.send({ kind: "drain", hook_id: hookId, leases: e.leaseIds });
       } else if (e.type === "status") {
-        await this.env.DB.prepare(
-          `UPDATE hooks SET last_status = ?, last_error = ?, last_delivery_at = ?, failing_since = ? WHERE id = ?`,
-        ).bind(e.status, e.error, e.at, e.failingSince, hookId).run();
+        await recordDeliveryStatus(this.env, hookId, e);
       } else if (e.type === "disable") {
-        await this.env.DB.prepare(
-          `UPDATE hooks SET status = 'disabled', disabled_reason = ?, updated_at = ? WHERE id = ? AND status = 'active'`,
-        ).bind(e.reason, e.at, hookId).run();
-        log("warn", "hook disabled", { hook_id: hookId, reason: e.reason });
-        await emitOperational(this.env, this.state.config!.tenantId, "hookline.hook.disabled", `${hookId}:${e.at}`, {
-          hook_id: hookId, url: this.state.config!.url, reason: e.reason, disabled_at: new Date(e.at).toISOString(),
-        });
+        // This object already holds the inactive config; D1 learns it through the transition.
+        await disable(this.env, { id: hookId, tenantId: this.state.config!.tenantId, url: this.state.config!.url }, e.reason, e.at, { push: false });
       } else if (e.type === "finish") {
         const d = this.store.get(e.delivery.id);
         if (d && !isOperational(d.event_type)) {
@@ -357,8 +365,10 @@ export class EndpointDO extends DurableObject<Env> {
         }
       }
     } catch (err) {
-      // Leases that failed to release expire and are re-released by the alarm; nothing is lost.
-      log("error", "endpoint side effect failed", { hook_id: hookId, effect: e.type, error: String(err) });
+      // Nothing is lost, and nothing is left undone for long: leases that failed to release expire
+      // and the alarm re-releases them; a status or disable that did not reach D1 is applied by the
+      // reconciler (src/scheduled/reconcile.ts), which reads it from view().
+      log("error", "endpoint side effect failed", { hook_id: hookId, effect: e.type, ...errorFields(err) });
     }
   }
 
@@ -366,10 +376,36 @@ export class EndpointDO extends DurableObject<Env> {
   private async retireOneOff() {
     const hookId = this.state.config!.hookId;
     try {
-      await this.env.DB.prepare(`DELETE FROM hooks WHERE id = ? AND ephemeral = 1`).bind(hookId).run();
+      await retireOneOff(this.env, hookId);
     } catch (err) {
-      log("error", "one-off hook not removed", { hook_id: hookId, error: String(err) });
+      log("error", "one-off hook row not removed; the reconciler will", { hook_id: hookId, ...errorFields(err) });
     }
+  }
+
+  /**
+   * The reconciler's call: apply D1's config if it is newer than the one held (never the same
+   * version: this object may have disabled the hook itself under it), and say what this object
+   * holds, so that D1 can learn what did not reach it. One RPC per hook per reconciler visit.
+   */
+  async reconcile(config: HookConfig): Promise<EndpointView & { pushed: boolean }> {
+    const held = this.state.config;
+    const pushed = !held || (config.version ?? 0) > (held.version ?? 0);
+    if (pushed) await this.run({ type: "configure", config }, this.clock());
+    return { ...this.view(), pushed };
+  }
+
+  /** What this object holds about its hook's state (read-only). */
+  view(): EndpointView {
+    const c = this.state.config;
+    return {
+      version: c?.version ?? null,
+      active: !!c?.active,
+      deleted: !!c?.deleted,
+      disabled: this.state.disabledReason ? { reason: this.state.disabledReason, at: this.state.disabledAt ?? c?.version ?? 0 } : null,
+      lastStatus: this.state.lastStatus,
+      failingSince: this.state.failingSince,
+      live: this.state.live,
+    };
   }
 
   /** The tenant owning this object's hook (history of a removed one-off target stays readable by it). */

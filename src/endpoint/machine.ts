@@ -3,7 +3,8 @@
  * No I/O, no clock of its own. The DO shell loads state, calls decide, persists effects, pages in
  * more of the backlog when the window runs low, and sets the alarm.
  *
- * The machine sees a bounded window of the hook's backlog, never all of it (DESIGN §9):
+ * The machine sees a bounded window of the hook's backlog, never all of it (docs/architecture.md,
+ * "The EndpointDO's bounded window"):
  *  - `inFlight`: leased deliveries — at most one strict sequence, or `maxInFlight` for unordered hooks;
  *  - `window`: the pending deliveries that come first in the hook's order — publish order
  *    (publishedAt, index, id) for strict hooks, due time then publish order for unordered ones —
@@ -16,6 +17,8 @@
  *  - strict: at most one sequence leased; the head blocks until it succeeds or exhausts its schedule.
  *  - none: at most maxInFlight leased.
  *  - due work is never left unattended: what the caller does not take is released to the queue.
+ *  - a tombstoned config (hook deleted) is final: nothing live remains, whatever is admitted ends
+ *    `cancelled`, and no later config brings the hook back.
  */
 import {
   AUTO_DISABLE_AFTER_MS,
@@ -53,6 +56,8 @@ export interface MachineState {
   lastStatus: "none" | "succeeded" | "failed";
   /** Set when the machine disabled the hook itself (410, 5 days failing). */
   disabledReason: string | null;
+  /** When it did (the transition's time in D1, and its operational event's key). */
+  disabledAt?: number | null;
   counters: Counters;
   /** Token bucket for rate_limit_per_s. */
   bucket: { tokens: number; at: number } | null;
@@ -69,7 +74,8 @@ export const emptyState = (limits: WindowLimits = { fill: WINDOW_FILL, max: WIND
   failStreak: 0,
   lastStatus: "none",
   disabledReason: null,
-  counters: { succeeded: 0, failed: 0, cancelled: 0, outOfOrder: 0 },
+  disabledAt: null,
+  counters: { succeeded: 0, failed: 0, cancelled: 0, skipped: 0, outOfOrder: 0 },
   bucket: null,
 });
 
@@ -170,6 +176,7 @@ export function decide(prev: MachineState, input: Input, clock: Clock): Decision
   switch (input.type) {
     case "configure":
       if (newer(input.config, state.config, true)) setConfig(state, input.config, effects);
+      if (state.config?.deleted) return cancelEverything(state, clock.now, effects);
       break;
     case "admit":
       if (input.config && newer(input.config, state.config, false)) setConfig(state, input.config, effects);
@@ -191,26 +198,32 @@ export function decide(prev: MachineState, input: Input, clock: Clock): Decision
       for (const d of input.deliveries) if (!holds(state, d.id) && state.window.length < state.limits.max) state.window.push(d);
       want = input.want;
       break;
-    case "cancel_all": {
-      for (const d of inMemory(state)) effects.push({ type: "finish", delivery: d, status: "cancelled", at: clock.now });
-      if (stored(state) > 0) effects.push({ type: "cancel_stored", at: clock.now });
-      state.counters.cancelled += state.live;
-      state.inFlight = [];
-      state.window = [];
-      state.live = 0;
-      return { state, effects };
-    }
+    case "cancel_all":
+      return cancelEverything(state, clock.now, effects);
   }
   dispatch(state, want, clock, effects);
+  return { state, effects };
+}
+
+/** Every live delivery ends `cancelled` (the hook was deleted): in memory now, in storage in chunks. */
+function cancelEverything(state: MachineState, now: number, effects: Effect[]): Decision {
+  for (const d of inMemory(state)) effects.push({ type: "finish", delivery: d, status: "cancelled", at: now });
+  if (stored(state) > 0) effects.push({ type: "cancel_stored", at: now });
+  state.counters.cancelled += state.live;
+  state.inFlight = [];
+  state.window = [];
+  state.live = 0;
   return { state, effects };
 }
 
 /**
  * Whether `next` replaces the held config. An explicit configure (the API, the cron) wins unless
  * it is older; the config a fan-out batch carries must be strictly newer, so a batch that read D1
- * before a deactivation, or before this object disabled the hook itself, cannot undo it.
+ * before a deactivation, or before this object disabled the hook itself, cannot undo it. A
+ * tombstone is never replaced by a live config.
  */
 function newer(next: HookConfig, held: HookConfig | null, explicit: boolean): boolean {
+  if (held?.deleted && !next.deleted) return false;
   if (!held || next.version === undefined || held.version === undefined) return true;
   return explicit ? next.version >= held.version : next.version > held.version;
 }
@@ -218,7 +231,10 @@ function newer(next: HookConfig, held: HookConfig | null, explicit: boolean): bo
 function setConfig(state: MachineState, config: HookConfig, effects: Effect[]) {
   const before = state.config?.ordering ?? "strict";
   state.config = config;
-  if (config.active) state.disabledReason = null;
+  if (config.active) {
+    state.disabledReason = null;
+    state.disabledAt = null;
+  }
   if (config.ordering === before) return;
   // The window was the first items in the old order. Everything in memory: re-sort it. Otherwise
   // drop it; the shell re-sorts storage and pages the new head in.
@@ -274,6 +290,13 @@ function admit(state: MachineState, items: NewDelivery[], now: number, effects: 
       outOfOrder: false,
       lastError: null,
     };
+    // A deleted hook sends nothing again; an inactive one that skips records the event, unsent.
+    const ends: FinalStatus | null = state.config?.deleted ? "cancelled" : state.config && !state.config.active && state.config.whileInactive === "skip" ? "skipped" : null;
+    if (ends) {
+      state.live++;
+      finish(state, d, ends, now, effects);
+      continue;
+    }
     if (state.config?.ordering !== "none" && state.lastSent && compareKeys(orderKey(d), state.lastSent) < 0) {
       d.outOfOrder = true;
       state.counters.outOfOrder++;
@@ -342,13 +365,14 @@ function retryAt(state: MachineState, d: Delivery, effects: Effect[]) {
 
 function finish(state: MachineState, d: Delivery, status: FinalStatus, now: number, effects: Effect[]) {
   state.live--;
-  state.counters[status]++;
+  state.counters[status] = (state.counters[status] ?? 0) + 1; // summaries written before `skipped` existed lack it
   effects.push({ type: "finish", delivery: d, status, at: now });
 }
 
 function disable(state: MachineState, reason: string, now: number, effects: Effect[]) {
   if (state.config) state.config = { ...state.config, active: false };
   state.disabledReason = reason;
+  state.disabledAt = now;
   effects.push({ type: "disable", reason, at: now });
 }
 
@@ -400,7 +424,8 @@ function dispatch(state: MachineState, want: number, clock: Clock, effects: Effe
       leaseId,
       leaseExpiresAt: clock.now + (toCaller ? leaseMs(state, due.length) : RELEASE_LEASE_MS),
     });
-    if (!state.lastSent || compareKeys(orderKey(d), state.lastSent) > 0) state.lastSent = orderKey(d);
+    // out-of-order arrivals only mean something for strict hooks; unordered ones skip the summary write
+    if (strict && (!state.lastSent || compareKeys(orderKey(d), state.lastSent) > 0)) state.lastSent = orderKey(d);
     if (toCaller) effects.push({ type: "grant", deliveryId: d.id, leaseId, attempt: d.attempts + 1 });
     else released.push(leaseId);
     takeToken(state, clock.now);

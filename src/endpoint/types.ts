@@ -25,8 +25,13 @@ export interface HookConfig {
   orderWindowMs: number;
   retrySchedule: number[] | null;
   rateLimitPerS: number | null;
-  /** status = active and enabled. Inactive hooks hold their queue. */
+  /** status = active and enabled. Inactive hooks hold their queue (or skip, see whileInactive). */
   active: boolean;
+  /** What an inactive hook does with events that match it: keep them pending until it is
+   *  activated ("hold", the default), or record them as `skipped` and never send them. */
+  whileInactive?: "hold" | "skip";
+  /** Tombstone: the hook is being deleted. Nothing is sent again; what is admitted ends `cancelled`. */
+  deleted?: boolean;
   /** A one-off target: its hook row is removed once its last delivery ends. */
   ephemeral?: boolean;
   /** The hook row's updated_at: a config older than the one held is ignored (a fan-out batch that
@@ -87,12 +92,14 @@ export interface AdmitItem {
   event: OutboundEvent;
 }
 
-export type FinalStatus = "succeeded" | "failed" | "cancelled";
+/** `skipped`: admitted while the hook was inactive with while_inactive "skip"; never sent. */
+export type FinalStatus = "succeeded" | "failed" | "cancelled" | "skipped";
 export type DeliveryStatus = Delivery["status"] | FinalStatus;
 
 export interface Counters {
   succeeded: number;
   failed: number;
   cancelled: number;
+  skipped: number;
   outOfOrder: number;
 }

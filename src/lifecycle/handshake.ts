@@ -8,7 +8,8 @@ import { eq } from "drizzle-orm";
 import { randomToken, sha256Hex } from "../core/crypto";
 import { VALIDATION_DEADLINE_MS } from "../core/policy";
 import { checkTargetUrl } from "../core/url-policy";
-import { db, endpointStub, toHookConfig } from "../db/hooks";
+import { db } from "../db/hooks";
+import { validated } from "../hooks/transitions";
 import { hooks, type HookRow } from "../db/schema";
 import type { Env } from "../env";
 import { settings } from "../env";
@@ -95,11 +96,7 @@ async function note(env: Env, row: HookRow, text: string, result: HandshakeResul
   return result;
 }
 
-/** pending_validation → active; the token is spent. */
+/** pending_validation → active; the token is spent (a transition: src/hooks/transitions.ts). */
 export async function activate(env: Env, row: HookRow, validationNote: string) {
-  const patch: Partial<HookRow> = {
-    status: "active", validationTokenHash: null, validationDeadline: null, validationNote, updatedAt: Date.now(),
-  };
-  await db(env.DB).update(hooks).set(patch).where(eq(hooks.id, row.id));
-  await endpointStub(env.ENDPOINTS, row.id).configure(toHookConfig({ ...row, ...patch }));
+  await validated(env, row, validationNote);
 }

@@ -7,7 +7,7 @@
 import { hookMatches } from "../core/filters";
 import { newId } from "../core/ids";
 import type { DeliveryJob } from "../core/schemas";
-import { endpointStub, routedHooksByIds, toHookConfig } from "../db/hooks";
+import { endpointStub, isRoutable, routedHooksByIds, toHookConfig } from "../db/hooks";
 import type { Env } from "../env";
 import type { Grant } from "../endpoint/types";
 import { HANDSHAKE_RETRY_DELAYS_S, runHandshake } from "../lifecycle/handshake";
@@ -26,7 +26,7 @@ export async function handleDeliveriesBatch(batch: MessageBatch<DeliveryJob>, en
         msg.ack();
       } else if (job.kind === "fanout") {
         const rows = (await routedHooksByIds(env.DB, job.hook_ids)).filter(
-          (h) => h.status === "active" && h.enabled && h.tenantId === job.event.tenant_id &&
+          (h) => isRoutable(h) && h.tenantId === job.event.tenant_id &&
             hookMatches({ events: h.events, channels: h.channels, filter: (h.filter as never) ?? null }, job.event),
         );
         const item = toAdmitItem(job.event, msg.timestamp.getTime());

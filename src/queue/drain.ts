@@ -8,7 +8,7 @@ import { DRAIN_MAX_DELIVERIES, DRAIN_MAX_MS } from "../core/policy";
 import { endpointStub } from "../db/hooks";
 import type { Env } from "../env";
 import type { Grant, Outcome } from "../endpoint/types";
-import { log } from "../log";
+import { errorFields, log } from "../log";
 import { attemptDelivery } from "./send";
 
 export class Budget {
@@ -48,11 +48,17 @@ async function drainHook(env: Env, first: Grant[], budget: Budget): Promise<void
   }
 }
 
-/** A strict sequence: one request at a time, in order; after the first failure the rest are not sent. */
+/**
+ * A strict sequence: one request at a time, in order; after the first failure the rest are not
+ * sent. Between two requests the consumer checks that the hook is still the one it was granted for
+ * (sequenceGoesOn): deleted, deactivated or changed, and the rest go back unsent (null outcomes),
+ * so at most the request already in flight reaches the URL after the change.
+ */
 async function inSequence(env: Env, held: Grant[]): Promise<(Outcome | null)[]> {
   const out: (Outcome | null)[] = [];
   let stopped = false;
   for (const g of held) {
+    if (!stopped && out.length > 0) stopped = !(await sequenceGoesOn(env, g));
     if (stopped) {
       out.push(null);
       continue;
@@ -62,4 +68,21 @@ async function inSequence(env: Env, held: Grant[]): Promise<(Outcome | null)[]> 
     stopped = !o.ok;
   }
   return out;
+}
+
+/**
+ * The version check between two requests of a strict sequence: one D1 read of the hook's row by
+ * primary key (no Durable Object round trip). Every transition stamps a new version on the row
+ * before it reaches the DO (src/hooks/transitions.ts), so a row that is gone, inactive or newer
+ * than the granted config means: stop here. A failed read stops too (the rest are sent later).
+ */
+async function sequenceGoesOn(env: Env, g: Grant): Promise<boolean> {
+  try {
+    const row = await env.DB.prepare(`SELECT status, enabled, updated_at FROM hooks WHERE id = ?`)
+      .bind(g.hook.hookId).first<{ status: string; enabled: number; updated_at: number }>();
+    return !!row && row.status === "active" && !!row.enabled && (g.hook.version === undefined || row.updated_at <= g.hook.version);
+  } catch (err) {
+    log("error", "strict sequence stopped: hook version check failed", { hook_id: g.hook.hookId, ...errorFields(err) });
+    return false;
+  }
 }

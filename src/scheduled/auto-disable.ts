@@ -1,16 +1,16 @@
 /**
- * Safety net for DESIGN §3's auto-disable: a hook whose deliveries have failed continuously for
- * 5 days (and at least 10 attempts) is disabled. The EndpointDO does this itself when an attempt
- * fails; the cron catches hooks that went quiet after failing (nothing left to attempt).
- * Reads only what the DO config and the alert need (never filter or metadata: issue 15).
+ * Safety net for auto-disable: a hook whose deliveries have failed continuously for 5 days (and at
+ * least 10 attempts) is disabled. The EndpointDO does this itself when an attempt fails; the cron
+ * catches hooks that went quiet after failing (nothing left to attempt). The transition is
+ * src/hooks/transitions.ts. Reads only what the DO config and the alert need (never filter or metadata: issue 15).
  */
 import { and, eq, isNotNull, lte } from "drizzle-orm";
 import { AUTO_DISABLE_AFTER_MS, AUTO_DISABLE_MIN_ATTEMPTS } from "../core/policy";
-import { configColumns, db, endpointStub, toHookConfig } from "../db/hooks";
+import { configColumns, db, endpointStub } from "../db/hooks";
 import { hooks } from "../db/schema";
 import type { Env } from "../env";
-import { emitOperational } from "../lifecycle/operational";
-import { log } from "../log";
+import { disable } from "../hooks/transitions";
+import { errorFields, log } from "../log";
 import { CRON_BATCH } from "./limits";
 
 export async function disableFailing(env: Env, now: number): Promise<number> {
@@ -19,17 +19,14 @@ export async function disableFailing(env: Env, now: number): Promise<number> {
     .limit(CRON_BATCH);
   let disabled = 0;
   for (const row of candidates) {
-    const stub = endpointStub(env.ENDPOINTS, row.id);
-    const { state } = await stub.snapshot();
-    if (state.failStreak < AUTO_DISABLE_MIN_ATTEMPTS) continue;
-    const patch = { status: "disabled", disabledReason: "failing", updatedAt: now };
-    await db(env.DB).update(hooks).set(patch).where(and(eq(hooks.id, row.id), eq(hooks.status, "active")));
-    await stub.configure(toHookConfig({ ...row, ...patch }));
-    log("warn", "hook disabled", { hook_id: row.id, reason: "failing", failing_since: row.failingSince });
-    await emitOperational(env, row.tenantId, "hookline.hook.disabled", `${row.id}:${now}`, {
-      hook_id: row.id, url: row.url, reason: "failing", disabled_at: new Date(now).toISOString(),
-    });
-    disabled++;
+    try {
+      const { state } = await endpointStub(env.ENDPOINTS, row.id).snapshot();
+      if (state.failStreak < AUTO_DISABLE_MIN_ATTEMPTS) continue;
+      if (await disable(env, row, "failing", now)) disabled++;
+    } catch (err) {
+      // Still active and failing in D1: the next run takes it again.
+      log("error", "failing hook not disabled; retried next run", { hook_id: row.id, ...errorFields(err) });
+    }
   }
   return disabled;
 }

@@ -1,6 +1,7 @@
 /**
- * Cron (DESIGN §7). Every 5 minutes: expire hooks, delete unvalidated hooks past 2 days, disable
- * hooks failing 5 days, sweep for stranded work. Daily: retention purge. `now` is the controller's
+ * Cron (docs/architecture.md, "Cron"). Every 5 minutes: expire hooks, delete unvalidated hooks past
+ * 2 days, disable hooks failing 5 days, sweep for stranded work, reconcile D1 with the EndpointDOs
+ * (a bounded window of hooks per run, in turn). Daily: retention purge. `now` is the controller's
  * scheduledTime, so tests can run the jobs at any moment. Every job is idempotent and bounded.
  */
 import type { Env } from "../env";
@@ -9,6 +10,7 @@ import { log } from "../log";
 import { disableFailing } from "./auto-disable";
 import { expireHooks } from "./expire";
 import { purgeHistory } from "./retention";
+import { reconcileHooks } from "./reconcile";
 import { sweepStranded } from "./sweep";
 import { deleteUnvalidated } from "./unvalidated";
 
@@ -20,6 +22,7 @@ const FREQUENT: Job[] = [
   ["unvalidated_deleted", deleteUnvalidated],
   ["failing_disabled", disableFailing],
   ["stranded_poked", sweepStranded],
+  ["hooks_reconciled", reconcileHooks],
 ];
 const DAILY: Job[] = [["history_purged", purgeHistory], ["legacy_resealed", resealLegacyRows]];
 

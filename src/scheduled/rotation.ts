@@ -7,6 +7,7 @@ import { asc, count as countRows, type SQL } from "drizzle-orm";
 import { db, endpointStub, type EndpointApi } from "../db/hooks";
 import { hooks } from "../db/schema";
 import type { Env } from "../env";
+import { errorFields, log } from "../log";
 
 export async function forEachHookInTurn(
   env: Env,
@@ -24,7 +25,11 @@ export async function forEachHookInTurn(
   for (let skip = offset; skip < offset + per && skip < total; skip += 100) {
     const rows = await db(env.DB).select({ id: hooks.id }).from(hooks).where(where).orderBy(asc(hooks.id))
       .limit(Math.min(100, offset + per - skip)).offset(skip);
-    const results = await Promise.all(rows.map((r) => visit(endpointStub(env.ENDPOINTS, r.id), r.id).catch(() => 0)));
+    const results = await Promise.all(rows.map((r) => visit(endpointStub(env.ENDPOINTS, r.id), r.id).catch((err: unknown) => {
+      // One hook's object failing must not stop the others; its turn comes again next round.
+      log("error", "cron visit of a hook failed; retried on its next turn", { hook_id: r.id, ...errorFields(err) });
+      return 0;
+    })));
     done += results.reduce((a, b) => a + b, 0);
     if (rows.length < 100) break;
   }

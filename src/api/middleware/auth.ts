@@ -64,7 +64,7 @@ export async function authenticateKey(c: Context<AppEnv>, token: string | null):
     return null;
   }
   if (!row.key.lastUsedAt || now - row.key.lastUsedAt > KEY_TOUCH_INTERVAL_MS) {
-    await background(c, db(c.env.DB).update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.key.id)));
+    await background(c, db(c.env.DB).update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.key.id)), { job: "api key last_used_at", key_id: row.key.id });
   }
   const who = { keyId: row.key.id, tenantId: row.key.tenantId, scopes: row.key.scopes as Scope[], strictTypes: row.strictTypes };
   if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();

@@ -19,7 +19,7 @@ const read = keyAuth("deliveries:read");
 const manage = keyAuth("webhook:manage");
 const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } } });
 
-const DeliveryStatus = z.enum(["pending", "delivering", "succeeded", "failed", "cancelled"]);
+const DeliveryStatus = z.enum(["pending", "delivering", "succeeded", "failed", "cancelled", "skipped"]);
 const Delivery = z.object({
   id: z.string(), event_id: z.string(), event_type: z.string(), status: DeliveryStatus, attempts: z.number(),
   next_attempt_at: z.string().nullable(), out_of_order: z.boolean(), last_error: z.string().nullable(),

@@ -1,0 +1,1 @@
+ALTER TABLE `hooks` ADD `while_inactive` text DEFAULT 'hold' NOT NULL;

@@ -1,7 +1,7 @@
 // Shared by the benchmarks: wrangler dev on a free localhost port (optionally restarted over the
 // same persisted state), JSON requests, percentiles. Child processes are killed when the bench exits.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -60,9 +60,25 @@ export async function startWorker(config, vars, migrate) {
   await launch();
   return {
     base,
+    /** CPU seconds (user + system) used so far by this wrangler dev and everything it started (workerd). */
+    cpuSeconds: () => processGroupCpu(child.pid),
     restart: async () => { await kill(); await launch(); },
     stop: async () => { await kill(); rmSync(state, { recursive: true, force: true }); },
   };
+}
+
+/** Sum of utime + stime over the processes of a process group, from /proc (Linux), in seconds. */
+export function processGroupCpu(pgid) {
+  let ticks = 0;
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    let stat;
+    try { stat = readFileSync(`/proc/${pid}/stat`, "utf8"); } catch { continue; }
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields from the 3rd on
+    if (Number(f[2]) !== pgid) continue; // field 5: process group
+    ticks += Number(f[11]) + Number(f[12]); // fields 14, 15: utime, stime
+  }
+  return ticks / 100; // USER_HZ
 }
 
 export async function json(url, init = {}) {

@@ -11,7 +11,7 @@ import { json, pct, readResults, round, sleep, startWorker } from "./lib.mjs";
 const here = dirname(fileURLToPath(import.meta.url));
 const HARD_STOP = setTimeout(() => { console.error("bench: 5 minute limit reached"); process.exit(2); }, 300_000);
 
-const SIZES = { ingest: 1500, e2e1: 400, e2e50: 100, hooks50: 50, backlog: 1000 };
+const SIZES = { ingest: 1500, e2e1: 400, batch: 1000, e2e50: 100, hooks50: 50, backlog: 1000 };
 
 /** `count` POSTs at `concurrency`; returns requests/s and latency percentiles. */
 async function load(url, headers, makeBody, count, concurrency) {
@@ -91,16 +91,27 @@ async function main() {
   results.ingest.ratio = results.ingest.hookline.rps / results.ingest.bare.rps;
   await sleep(3000); // let the ingest events drain through fan-out before measuring deliveries
 
-  // 2. end-to-end, 1 hook and 50 hooks; resource counts over the 1-hook run (steady state)
+  // 2. end-to-end, and the three cost workloads, each counted on its own (resources as billed + CPU)
   console.log("end-to-end…");
-  await hook({ url: R("e2e1"), events: ["bench.one"], ordering: "none", order_window_ms: 0 });
-  await json(`${hl.base}/bench/metrics/reset`, { method: "POST" });
   const publishHl = (type) => (i, now) => json(`${hl.base}/v1/events`, { method: "POST", headers: K, body: JSON.stringify({ type, data: { seq: i, sent_at: now } }) });
-  const one = await e2e(rcv, ["e2e1"], SIZES.e2e1, publishHl("bench.one"), SIZES.e2e1);
-  await sleep(1500);
-  const counts = await json(`${hl.base}/bench/metrics`);
+  const measured = async (run) => {
+    await json(`${hl.base}/bench/metrics/reset`, { method: "POST" });
+    const cpu0 = hl.cpuSeconds();
+    const out = await run();
+    await sleep(1500); // the last reports and alarms land
+    return { ...out, counts: await json(`${hl.base}/bench/metrics`), cpu_s: hl.cpuSeconds() - cpu0 };
+  };
+  // (a) 1 event → 1 hook, single publishes
+  await hook({ url: R("e2e1"), events: ["bench.one"], ordering: "none", order_window_ms: 0 });
+  const one = await measured(() => e2e(rcv, ["e2e1"], SIZES.e2e1, publishHl("bench.one"), SIZES.e2e1));
+  // (b) 100-event batches → 1 hook
+  await hook({ url: R("batch1"), events: ["bench.batch"], ordering: "none", order_window_ms: 0 });
+  const batch = await measured(() => e2e(rcv, ["batch1"], SIZES.batch, (i, now) => json(`${hl.base}/v1/events/batch`, {
+    method: "POST", headers: K, body: JSON.stringify({ events: Array.from({ length: 100 }, (_, k) => ({ type: "bench.batch", data: { seq: i * 100 + k, sent_at: now } })) }),
+  }), SIZES.batch / 100));
+  // (c) 1 event → 50 hooks
   for (let i = 0; i < SIZES.hooks50; i++) await hook({ url: R(`e2e50h${i}`), events: ["bench.fifty"], ordering: "none", order_window_ms: 0 });
-  const fifty = await e2e(rcv, Array.from({ length: SIZES.hooks50 }, (_, i) => `e2e50h${i}`), SIZES.e2e50 * SIZES.hooks50, publishHl("bench.fifty"), SIZES.e2e50);
+  const fifty = await measured(() => e2e(rcv, Array.from({ length: SIZES.hooks50 }, (_, i) => `e2e50h${i}`), SIZES.e2e50 * SIZES.hooks50, publishHl("bench.fifty"), SIZES.e2e50));
 
   // 3. drain of a 1,000-event backlog: the receiver holds the first request(s) 8 s while the rest is admitted
   console.log("drain…");
@@ -128,53 +139,91 @@ async function main() {
   const runBaseline = async (targets, n, perEvent) => {
     const w = await startWorker(join(here, "baseline", "wrangler.toml"), { TARGETS: targets.join(",") }, false);
     const boxes = targets.map((u) => u.split("/")[3]);
+    const cpu0 = w.cpuSeconds();
     const r = await e2e(rcv, boxes, n * perEvent, (i, now) => json(`${w.base}/`, { method: "POST", body: JSON.stringify({ type: "bench", data: { seq: i, sent_at: now } }) }), n);
+    await sleep(1500);
+    r.cpu_s = w.cpuSeconds() - cpu0;
     await w.stop();
     return r;
   };
   const base1 = await runBaseline([R("base1")], SIZES.e2e1, 1);
   const base50 = await runBaseline(Array.from({ length: SIZES.hooks50 }, (_, i) => R(`base50h${i}`)), SIZES.e2e50, SIZES.hooks50);
+  const cpuPer = (r) => (r.cpu_s * 1000) / r.deliveries; // CPU ms per delivery, every workerd process of the run
+  const strip = ({ counts: _c, ...r }) => r;
   results.e2e = {
-    one_hook: { hookline: one, baseline: base1, ratio: one.deliveries_per_s / base1.deliveries_per_s },
-    fifty_hooks: { hookline: fifty, baseline: base50, ratio: fifty.deliveries_per_s / base50.deliveries_per_s },
+    one_hook: { hookline: strip(one), baseline: base1, ratio: one.deliveries_per_s / base1.deliveries_per_s },
+    fifty_hooks: {
+      hookline: strip(fifty), baseline: base50, ratio: fifty.deliveries_per_s / base50.deliveries_per_s,
+      cpu_ms_per_delivery: { hookline: cpuPer(fifty), baseline: cpuPer(base50), ratio: cpuPer(fifty) / cpuPer(base50) },
+    },
   };
 
-  // ---------------------------------------------------------------- cost model
-  const d = SIZES.e2e1;
-  const per = (k) => (counts[k] ?? 0) / d;
-  const queueOps = per("queue.writes") + 2 * per("queue.messages_consumed"); // write + (read + delete) per message
-  const perDelivery = {
-    api_requests: 1,
-    queue_operations: queueOps,
-    do_requests: per("do.requests") + per("do.alarm_runs"),
-    do_rows_written: per("do.rows_written") + per("do.alarm_writes"),
-    d1_read_queries: per("d1.read_queries"),
-    d1_write_queries: per("d1.write_queries"),
-    d1_rows_written: per("d1.rows_written"),
-    alarm_writes: per("do.alarm_writes"),
-    target_requests: per("delivery.attempts"),
+  // ---------------------------------------------------------------- cost model, as Cloudflare bills it
+  // USD, Workers Paid list prices beyond the monthly allowances, from Cloudflare's pricing pages
+  // (Workers, Queues, Durable Objects incl. SQLite storage rows, D1), read 2026-11-24.
+  const PRICES = {
+    workers_request: 0.30 / 1e6, cpu_ms: 0.02 / 1e6, queue_operation: 0.40 / 1e6, do_request: 0.15 / 1e6,
+    do_gb_s: 12.50 / 1e6, do_row_read: 0.001 / 1e6, do_row_written: 1.0 / 1e6, d1_row_read: 0.001 / 1e6, d1_row_written: 1.0 / 1e6,
   };
-  const PRICES = { // USD, Cloudflare list prices (Workers Paid), as published in Cloudflare's docs, read 2026-11-23
-    workers_request: 0.30 / 1e6, queue_operation: 0.40 / 1e6, do_request: 0.15 / 1e6, do_row_written: 1.0 / 1e6, d1_row_written: 1.0 / 1e6,
+  const DO_GB = 128 / 1024; // duration is billed at 128 MB per object
+  const perDelivery = (w, apiRequests) => {
+    const c = w.counts;
+    const per = (k) => (c[k] ?? 0) / w.deliveries;
+    return {
+      api_requests: apiRequests / w.deliveries,
+      queue_operations: per("queue.billed_writes") + 2 * per("queue.billed_consumed"), // per 64 KB: written, read, deleted
+      do_requests: per("do.requests") + per("do.alarm_runs"),
+      do_gb_s: (per("do.wall_ms") / 1000) * DO_GB,
+      do_rows_read: per("do.rows_read"),
+      do_rows_written: per("do.rows_written") + per("do.alarm_writes"),
+      d1_rows_read: per("d1.rows_read"),
+      d1_rows_written: per("d1.rows_written"),
+      cpu_ms: (w.cpu_s * 1000) / w.deliveries,
+      target_requests: per("delivery.attempts"),
+    };
   };
-  const cost = {
-    workers_requests: perDelivery.api_requests * PRICES.workers_request * 1e6,
-    queue_operations: perDelivery.queue_operations * PRICES.queue_operation * 1e6,
-    do_requests: perDelivery.do_requests * PRICES.do_request * 1e6,
-    do_rows_written: perDelivery.do_rows_written * PRICES.do_row_written * 1e6,
-    d1_rows_written: perDelivery.d1_rows_written * PRICES.d1_row_written * 1e6,
+  const usd = (p) => {
+    const parts = {
+      workers_requests: p.api_requests * PRICES.workers_request,
+      cpu: p.cpu_ms * PRICES.cpu_ms,
+      queue_operations: p.queue_operations * PRICES.queue_operation,
+      do_requests: p.do_requests * PRICES.do_request,
+      do_duration: p.do_gb_s * PRICES.do_gb_s,
+      do_rows_read: p.do_rows_read * PRICES.do_row_read,
+      do_rows_written: p.do_rows_written * PRICES.do_row_written,
+      d1_rows_read: p.d1_rows_read * PRICES.d1_row_read,
+      d1_rows_written: p.d1_rows_written * PRICES.d1_row_written,
+    };
+    const perMillion = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v * 1e6]));
+    return { ...perMillion, total: Object.values(perMillion).reduce((a, b) => a + b, 0) };
   };
-  cost.total = Object.values(cost).reduce((a, b) => a + b, 0);
-  results.resources = { per_delivery: perDelivery, raw_counts: counts, deliveries_counted: d, prices_usd: PRICES, cost_per_million_deliveries_usd: cost };
+  const workloads = {
+    single_1to1: perDelivery(one, SIZES.e2e1),
+    batch100_1to1: perDelivery(batch, SIZES.batch / 100),
+    fanout_1to50: perDelivery(fifty, SIZES.e2e50),
+  };
+  const breakdown = Object.fromEntries(Object.entries(workloads).map(([k, p]) => [k, usd(p)]));
+  results.cost = {
+    usd_per_million: Object.fromEntries(Object.entries(breakdown).map(([k, b]) => [k, round(b.total, 3)])),
+    per_delivery: workloads,
+    usd_per_million_by_resource: breakdown,
+    raw_counts: { single_1to1: one.counts, batch100_1to1: batch.counts, fanout_1to50: fifty.counts },
+    prices_usd: PRICES,
+    prices_read: "2026-11-24",
+  };
   results.targets = {
     ingest: { ratio: results.ingest.ratio, target: 0.8 },
     e2e_one_hook: { ratio: results.e2e.one_hook.ratio, target: 0.7 },
     e2e_fifty_hooks: { ratio: results.e2e.fifty_hooks.ratio, target: 0.7 },
     strict_drain: { ratio: drain.ratio, target: 0.5 },
-    d1_writes_per_delivery: { value: perDelivery.d1_write_queries, target: 0 },
+    cost_single_1to1: { usd_per_million: results.cost.usd_per_million.single_1to1, target: 2.5 },
+    cost_batch100_1to1: { usd_per_million: results.cost.usd_per_million.batch100_1to1, target: 0.8 },
+    cost_fanout_1to50: { usd_per_million: results.cost.usd_per_million.fanout_1to50, target: 0.8 },
+    e2e_fifty_hooks_cpu: { ratio: results.e2e.fifty_hooks.cpu_ms_per_delivery.ratio, target: 1.5 },
   };
 
-  writeFileSync(join(here, "results.json"), JSON.stringify({ ...readResults(), ...results }, null, 2) + "\n");
+  const { resources: _old, ...kept } = readResults(); // `resources`: the first build's per-statement count, replaced by `cost`
+  writeFileSync(join(here, "results.json"), JSON.stringify({ ...kept, ...results }, null, 2) + "\n");
   const md = table(results);
   // keep the section `npm run bench:backlog` wrote
   const prev = existsSync(join(here, "RESULTS.md")) ? readFileSync(join(here, "RESULTS.md"), "utf8") : "";
@@ -183,6 +232,29 @@ async function main() {
   console.log("\n" + md);
   await rcv.close();
   clearTimeout(HARD_STOP);
+}
+
+function costTable(r) {
+  const names = { single_1to1: "1 → 1, single publishes", batch100_1to1: "100-event batches → 1 hook", fanout_1to50: "1 event → 50 hooks" };
+  const rows = [
+    ["API requests", "api_requests", "workers_requests", "$0.30 / M"],
+    ["CPU ms", "cpu_ms", "cpu", "$0.02 / M ms"],
+    ["queue operations (64 KB units)", "queue_operations", "queue_operations", "$0.40 / M"],
+    ["DO requests (calls + alarms)", "do_requests", "do_requests", "$0.15 / M"],
+    ["DO duration, GB-s", "do_gb_s", "do_duration", "$12.50 / M GB-s"],
+    ["DO rows read", "do_rows_read", "do_rows_read", "$0.001 / M"],
+    ["DO rows written", "do_rows_written", "do_rows_written", "$1.00 / M"],
+    ["D1 rows read", "d1_rows_read", "d1_rows_read", "$0.001 / M"],
+    ["D1 rows written", "d1_rows_written", "d1_rows_written", "$1.00 / M"],
+  ];
+  const keys = Object.keys(names);
+  const f = (x, d) => (x === undefined || x === null ? "–" : round(x, d));
+  const head = `| resource (per delivery → USD per million deliveries) | price | ${keys.map((k) => names[k]).join(" | ")} |\n|---|---|${keys.map(() => "---").join("|")}|`;
+  const body = rows.map(([label, pk, ck, price]) =>
+    `| ${label} | ${price} | ${keys.map((k) => `${f(r.cost.per_delivery[k][pk], 4)} → $${f(r.cost.usd_per_million_by_resource[k][ck], 3)}`).join(" | ")} |`).join("\n");
+  const total = `| **total, USD per million deliveries** | | ${keys.map((k) => `**$${f(r.cost.usd_per_million[k], 2)}**`).join(" | ")} |`;
+  const target = `| target | | ≤ $2.50 | ≤ $0.80 | ≤ $0.80 |`;
+  return [head, body, total, target].join("\n");
 }
 
 function table(r) {
@@ -199,20 +271,20 @@ function table(r) {
 | end-to-end, 50 hooks: publish→receipt p50 / p99 ms | ${f(r.e2e.fifty_hooks.hookline.p50_ms, 0)} / ${f(r.e2e.fifty_hooks.hookline.p99_ms, 0)} | ${f(r.e2e.fifty_hooks.baseline.p50_ms, 0)} / ${f(r.e2e.fifty_hooks.baseline.p99_ms, 0)} | | |
 | drain of a ${r.drain.strict.backlog}-event backlog, deliveries/s: strict vs ordering none | ${f(r.drain.strict.deliveries_per_s)} | ${f(r.drain.none.deliveries_per_s)} | **${f(r.drain.ratio, 2)}** | ≥ 0.5 |
 
-Per delivery (1 hook, ${r.resources.deliveries_counted} deliveries, counted by instrumentation in the bench build):
+End-to-end with 50 hooks, CPU per delivery (all workerd processes of the run, /proc): Hookline
+${f(r.e2e.fifty_hooks.cpu_ms_per_delivery.hookline, 2)} ms, baseline ${f(r.e2e.fifty_hooks.cpu_ms_per_delivery.baseline, 2)} ms:
+**${f(r.e2e.fifty_hooks.cpu_ms_per_delivery.ratio, 2)}×** (target ≤ 1.5× when the throughput ratio is under 0.7).
 
-| resource | per delivery | list price (USD) | per million deliveries (USD) |
-|---|---|---|---|
-| API requests (publish) | ${f(r.resources.per_delivery.api_requests, 2)} | $0.30 / M requests | ${f(r.resources.cost_per_million_deliveries_usd.workers_requests, 3)} |
-| queue operations (write + read + delete) | ${f(r.resources.per_delivery.queue_operations, 2)} | $0.40 / M operations | ${f(r.resources.cost_per_million_deliveries_usd.queue_operations, 3)} |
-| Durable Object requests (RPC calls + alarm runs) | ${f(r.resources.per_delivery.do_requests, 2)} | $0.15 / M requests | ${f(r.resources.cost_per_million_deliveries_usd.do_requests, 3)} |
-| Durable Object rows written (incl. alarm writes) | ${f(r.resources.per_delivery.do_rows_written, 2)} | $1.00 / M rows | ${f(r.resources.cost_per_million_deliveries_usd.do_rows_written, 3)} |
-| D1 read queries | ${f(r.resources.per_delivery.d1_read_queries, 3)} | $0.001 / M rows read | ≈ 0 |
-| D1 write queries / rows written | ${f(r.resources.per_delivery.d1_write_queries, 3)} / ${f(r.resources.per_delivery.d1_rows_written, 3)} | $1.00 / M rows | ${f(r.resources.cost_per_million_deliveries_usd.d1_rows_written, 3)} |
-| alarm writes | ${f(r.resources.per_delivery.alarm_writes, 2)} | (counted as DO rows written) | |
-| **total** (excl. CPU time and DO duration, not measured here) | | | **${f(r.resources.cost_per_million_deliveries_usd.total, 2)}** |
+## Cost per million deliveries, as billed
 
-Prices: Cloudflare Workers Paid list prices as published in Cloudflare's pricing docs, read 2026-11-23,
+Counted in the bench build: SQL cursor rowsRead/rowsWritten in the Durable Object (indexes
+included), D1 meta.rows_read/rows_written, queue operations per 64 KB of each message written, read
+and deleted, DO requests including alarm runs, DO duration from the wall time of DO calls at
+128 MB, CPU from the workerd processes.
+
+${costTable(r)}
+
+Prices: Cloudflare Workers Paid list prices as published in Cloudflare's pricing docs, read 2026-11-24,
 beyond each product's monthly included allowance. Reproduce with \`npm run bench\` (≈ 3–4 minutes).
 `;
 }

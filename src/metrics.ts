@@ -65,13 +65,26 @@ function countStatement(stmt: D1PreparedStatement, kind: "read" | "write"): D1Pr
   });
 }
 
+/** Queues bill an operation per 64 KB of each message written, read and deleted. */
+export const queueUnits = (body: unknown): number => Math.max(1, Math.ceil(new TextEncoder().encode(JSON.stringify(body) ?? "").byteLength / 65_536));
+
 function countQueue<T>(q: Queue<T>): Queue<T> {
   return new Proxy(q, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target) as unknown;
-      if (prop === "send") return (...a: unknown[]) => (count("queue.writes"), (value as (...x: unknown[]) => Promise<void>).apply(target, a));
+      if (prop === "send") {
+        return (...a: unknown[]) => {
+          count("queue.writes");
+          count("queue.billed_writes", queueUnits(a[0]));
+          return (value as (...x: unknown[]) => Promise<void>).apply(target, a);
+        };
+      }
       if (prop === "sendBatch") {
-        return (msgs: unknown[], ...rest: unknown[]) => (count("queue.writes", msgs.length), (value as (...x: unknown[]) => Promise<void>).apply(target, [msgs, ...rest]));
+        return (msgs: { body: unknown }[], ...rest: unknown[]) => {
+          count("queue.writes", msgs.length);
+          for (const m of msgs) count("queue.billed_writes", queueUnits(m.body));
+          return (value as (...x: unknown[]) => Promise<void>).apply(target, [msgs, ...rest]);
+        };
       }
       return typeof value === "function" ? (value as (...x: unknown[]) => unknown).bind(target) : value;
     },
@@ -89,8 +102,17 @@ function countNamespace<T extends Rpc.DurableObjectBranded | undefined>(ns: Dura
           get(s, p) {
             const v = Reflect.get(s, p, s) as unknown;
             if (typeof v !== "function" || typeof p !== "string" || p === "fetch" || p === "idFromName") return v;
-            // Reflect.apply: an RPC stub's members are proxies, so `.apply` would itself be an RPC call
-            return (...args: unknown[]) => (count("do.requests"), Reflect.apply(v as (...x: unknown[]) => unknown, s, args));
+            // Reflect.apply: an RPC stub's members are proxies, so `.apply` would itself be an RPC call.
+            // Wall time of each call estimates DO duration (billed while the object is active).
+            return async (...args: unknown[]) => {
+              count("do.requests");
+              const t0 = Date.now();
+              try {
+                return await Reflect.apply(v as (...x: unknown[]) => unknown, s, args);
+              } finally {
+                count("do.wall_ms", Date.now() - t0);
+              }
+            };
           },
         });
       };

@@ -61,6 +61,11 @@ export const MAX_EVENT_DATA_BYTES = 100 * 1024;
 /** Batch publish: ≤ 100 events, ≤ 256 KB request (queue sendBatch limit) (issue 4). */
 export const MAX_BATCH_EVENTS = 100;
 export const MAX_BATCH_BYTES = 256 * 1024;
+/**
+ * A batch publish packs its events into queue messages of at most this many bytes: under the
+ * 128 KB message limit with room for the envelope (Queues bill 64 KB per operation either way).
+ */
+export const QUEUE_PACK_BYTES = 120 * 1024;
 /** Any request body above this is refused with 413 before parsing. */
 export const MAX_REQUEST_BYTES = 300 * 1024;
 /**

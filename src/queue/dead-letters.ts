@@ -12,7 +12,7 @@ import { z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { newId } from "../core/ids";
 import { QUEUE_MAX_RETRIES } from "../core/policy";
-import { EventMessage, type DeliveryJob } from "../core/schemas";
+import { EventMessage, EventPack, type DeliveryJob } from "../core/schemas";
 import { markRedriven, recordDeadLetter } from "../db/dead-letters";
 import { db } from "../db/hooks";
 import { hooks, type DeadLetterRow } from "../db/schema";
@@ -85,6 +85,12 @@ export function describeDead(body: unknown): DeadLetterFacts {
   if (ev.success) {
     const e = ev.data;
     return { tenantId: e.tenant_id, eventId: e.id, hookIds: e.target_hook_id ? [e.target_hook_id] : null, queue: EVENTS_QUEUE, kind: "event", body: e };
+  }
+  const pack = EventPack.safeParse(body);
+  if (pack.success) {
+    // a batch publish's events (one tenant): redriven whole, admits dedupe what already went
+    const first = pack.data.pack[0]!;
+    return { tenantId: first.tenant_id, eventId: first.id, hookIds: null, queue: EVENTS_QUEUE, kind: "event", body: pack.data };
   }
   const job = Job.safeParse(body);
   if (job.success) {

@@ -28,12 +28,22 @@ export class Budget {
 }
 
 /** Runs every hook's grants to completion; hooks proceed concurrently. */
-export async function runGrants(env: Env, grants: Grant[], budget = new Budget()): Promise<void> {
+/**
+ * Runs every hook's grants to completion; hooks proceed concurrently. Returns the hooks whose
+ * drain ended on a failed report: a caller holding their deliveries' queue messages (fan-out)
+ * must retry those messages rather than acknowledge them.
+ */
+export async function runGrants(env: Env, grants: Grant[], budget = new Budget()): Promise<Set<string>> {
   const byHook = Map.groupBy(grants, (g) => g.hook.hookId);
-  await Promise.all([...byHook.values()].map((held) => drainHook(env, held, budget)));
+  const failed = new Set<string>();
+  await Promise.all([...byHook.entries()].map(async ([hookId, held]) => {
+    if (!(await drainHook(env, held, budget))) failed.add(hookId);
+  }));
+  return failed;
 }
 
-async function drainHook(env: Env, first: Grant[], budget: Budget): Promise<void> {
+/** Whether every outcome reached the hook's EndpointDO. */
+async function drainHook(env: Env, first: Grant[], budget: Budget): Promise<boolean> {
   const stub = endpointStub(env.ENDPOINTS, first[0]!.hook.hookId);
   let held = first;
   while (held.length) {
@@ -43,9 +53,10 @@ async function drainHook(env: Env, first: Grant[], budget: Budget): Promise<void
     } catch (err) {
       // The leases expire and the DO re-releases the deliveries: at-least-once, never lost.
       log("error", "report failed", { hook_id: held[0]!.hook.hookId, leases: held.length, error: String(err) });
-      return;
+      return false;
     }
   }
+  return true;
 }
 
 /**

@@ -13,7 +13,7 @@ import { hookMatches } from "../core/filters";
 import { newId } from "../core/ids";
 import type { OutboundEvent } from "../core/profiles";
 import { FANOUT_CHUNK, FANOUT_TENANT_CONCURRENCY, ROUTING_PAGE } from "../core/policy";
-import { EventMessage, type DeliveryJob } from "../core/schemas";
+import { EventMessage, EventPack, type DeliveryJob } from "../core/schemas";
 import { endpointStub, hookConfigsByIds, routableHooksPage, routedHooksByIds, toHookConfig } from "../db/hooks";
 import type { Env } from "../env";
 import type { AdmitItem, Grant, HookConfig } from "../endpoint/types";
@@ -50,6 +50,8 @@ export interface Work {
 interface Valid {
   msg: Message<unknown>;
   ev: EventMessage;
+  /** The event's key in this invocation: the message id, or `id#i` for the i-th event of a pack. */
+  key: string;
 }
 
 /** Hooks this invocation may still admit; past it, hooks get the event through fan-out chunks. */
@@ -60,8 +62,14 @@ interface Slots {
 export async function handleEventsBatch(batch: MessageBatch<unknown>, env: Env, chunk = FANOUT_CHUNK): Promise<void> {
   const valid: Valid[] = [];
   for (const msg of batch.messages) {
+    // A batch publish packs its events into as few messages as fit (EventPack): billed per 64 KB.
+    const pack = EventPack.safeParse(msg.body);
+    if (pack.success) {
+      pack.data.pack.forEach((ev, i) => valid.push({ msg, ev, key: `${msg.id}#${i}` }));
+      continue;
+    }
     const parsed = EventMessage.safeParse(msg.body);
-    if (parsed.success) valid.push({ msg, ev: parsed.data });
+    if (parsed.success) valid.push({ msg, ev: parsed.data, key: msg.id });
     else await deadLetter(env, msg, parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
   }
   if (valid.length === 0) return;
@@ -74,14 +82,19 @@ export async function handleEventsBatch(batch: MessageBatch<unknown>, env: Env, 
   const worker = async () => {
     while (next < byTenant.length) {
       const [tenantId, msgs] = byTenant[next++]!;
-      const { grants, failed } = await fanOutTenant(env, tenantId, msgs, slots, chunk);
-      // This tenant's messages are settled now, whatever the other tenants' reads still do.
-      for (const { msg } of msgs) {
-        const reason = failed.get(msg.id);
-        if (reason === undefined) msg.ack();
-        else await retryOrDeadLetter(env, msg, reason);
-      }
-      drains.push(runGrants(env, grants, budget));
+      const { grants, failed, messagesOf } = await fanOutTenant(env, tenantId, msgs, slots, chunk);
+      // Admits were held (EndpointDO.admit): a message is settled once its grants are reported.
+      drains.push((async () => {
+        for (const hookId of await runGrants(env, grants, budget)) {
+          for (const id of messagesOf.get(hookId) ?? []) if (!failed.has(id)) failed.set(id, "a delivery's outcome could not be recorded");
+        }
+        // a message is acked when every event it carries is settled, else retried whole (admit is idempotent)
+        for (const [msg, entries] of Map.groupBy(msgs, (v) => v.msg)) {
+          const reason = entries.map((v) => failed.get(v.key)).find((r) => r !== undefined);
+          if (reason === undefined) msg.ack();
+          else await retryOrDeadLetter(env, msg, reason);
+        }
+      })());
     }
   };
   await Promise.all(Array.from({ length: Math.min(FANOUT_TENANT_CONCURRENCY, byTenant.length) }, worker));
@@ -93,23 +106,26 @@ export async function handleEventsBatch(batch: MessageBatch<unknown>, env: Env, 
  * slots, spill the rest into chunks, split failing hooks' shares off. Returns the grants and the
  * messages that must be retried, with why.
  */
-async function fanOutTenant(env: Env, tenantId: string, msgs: Valid[], slots: Slots, chunk: number): Promise<{ grants: Grant[]; failed: Map<string, string> }> {
+async function fanOutTenant(
+  env: Env, tenantId: string, msgs: Valid[], slots: Slots, chunk: number,
+): Promise<{ grants: Grant[]; failed: Map<string, string>; messagesOf: Map<string, string[]> }> {
   const failed = new Map<string, string>();
+  const messagesOf = new Map<string, string[]>();
   let matched: Map<string, string[]>;
   try {
     matched = await route(env, tenantId, msgs);
   } catch (err) {
     log("error", "fan-out: routing read failed, this tenant's messages retried", { tenant_id: tenantId, messages: msgs.length, error: errorText(err) });
-    for (const { msg } of msgs) failed.set(msg.id, `routing read failed: ${errorText(err)}`);
-    return { grants: [], failed };
+    for (const { key } of msgs) failed.set(key, `routing read failed: ${errorText(err)}`);
+    return { grants: [], failed, messagesOf };
   }
 
   const work = new Map<string, { items: AdmitItem[]; events: Map<string, EventMessage> }>();
-  const offload: { msg: Message<unknown>; job: DeliveryJob }[] = [];
-  for (const { msg, ev } of msgs) {
+  const offload: { key: string; job: DeliveryJob }[] = [];
+  for (const { msg, ev, key } of msgs) {
     const item = toAdmitItem(ev, msg.timestamp.getTime());
     const spill: string[] = [];
-    for (const hookId of matched.get(msg.id) ?? []) {
+    for (const hookId of matched.get(key) ?? []) {
       let w = work.get(hookId);
       if (!w && slots.left <= 0) {
         // Past what one invocation may call: this hook gets the event through a fan-out chunk.
@@ -121,20 +137,22 @@ async function fanOutTenant(env: Env, tenantId: string, msgs: Valid[], slots: Sl
         work.set(hookId, (w = { items: [], events: new Map() }));
       }
       w.items.push({ ...item, id: newId("dlv") });
-      w.events.set(msg.id, ev);
+      w.events.set(key, { ...ev, published_at: item.publishedAt });
     }
-    for (let i = 0; i < spill.length; i += chunk) offload.push({ msg, job: { kind: "fanout", event: ev, hook_ids: spill.slice(i, i + chunk) } });
+    // the event's publish time travels with it, so every path derives the same delivery ids
+    const stamped = { ...ev, published_at: item.publishedAt };
+    for (let i = 0; i < spill.length; i += chunk) offload.push({ key, job: { kind: "fanout", event: stamped, hook_ids: spill.slice(i, i + chunk) } });
   }
 
-  for (const { msg, job } of offload) {
+  for (const { key, job } of offload) {
     try {
       await env.DELIVERIES.send(job);
     } catch (err) {
-      log("error", "fan-out: chunk send failed, message retried", { tenant_id: tenantId, message_id: msg.id, error: errorText(err) });
-      failed.set(msg.id, `fan-out chunk send failed: ${errorText(err)}`);
+      log("error", "fan-out: chunk send failed, message retried", { tenant_id: tenantId, message_id: key, error: errorText(err) });
+      failed.set(key, `fan-out chunk send failed: ${errorText(err)}`);
     }
   }
-  if (work.size === 0) return { grants: [], failed };
+  if (work.size === 0) return { grants: [], failed, messagesOf };
 
   let configs: Map<string, HookConfig>;
   try {
@@ -142,7 +160,7 @@ async function fanOutTenant(env: Env, tenantId: string, msgs: Valid[], slots: Sl
   } catch (err) {
     log("error", "fan-out: hook config read failed, this tenant's messages retried", { tenant_id: tenantId, error: errorText(err) });
     for (const w of work.values()) for (const id of w.events.keys()) failed.set(id, `hook config read failed: ${errorText(err)}`);
-    return { grants: [], failed };
+    return { grants: [], failed, messagesOf };
   }
   // A hook deleted between the two reads has nothing to admit.
   const ready: Work[] = [];
@@ -150,26 +168,27 @@ async function fanOutTenant(env: Env, tenantId: string, msgs: Valid[], slots: Sl
     const config = configs.get(hookId);
     if (config) ready.push({ hookId, config, ...w });
   }
-  const { grants, failures } = await admitAll(env, ready);
+  const { grants, failures } = await admitAll(env, ready, true);
+  for (const w of ready) messagesOf.set(w.hookId, [...w.events.keys()]);
   for (const { work: w, error } of failures) {
     for (const [msgId, ev] of w.events) {
       const why = await splitShare(env, ev, w.hookId, error);
       if (why) failed.set(msgId, why);
     }
   }
-  return { grants, failed };
+  return { grants, failed, messagesOf };
 }
 
 /** Which routable hooks of the tenant each message goes to (by message id). */
 async function route(env: Env, tenantId: string, msgs: Valid[]): Promise<Map<string, string[]>> {
-  const matched = new Map<string, string[]>(msgs.map(({ msg }) => [msg.id, []]));
+  const matched = new Map<string, string[]>(msgs.map(({ key }) => [key, []]));
   // A one-off target gets the event instead of the subscriptions (Idfy's advanced.webhook).
   const targeted = msgs.filter((v) => v.ev.target_hook_id);
   if (targeted.length) {
     const targets = new Map((await routedHooksByIds(env.DB, [...new Set(targeted.map((v) => v.ev.target_hook_id!))])).map((h) => [h.id, h]));
-    for (const { msg, ev } of targeted) {
+    for (const { key, ev } of targeted) {
       const t = targets.get(ev.target_hook_id!);
-      if (t && t.tenantId === tenantId) matched.get(msg.id)!.push(t.id);
+      if (t && t.tenantId === tenantId) matched.get(key)!.push(t.id);
     }
   }
   const routed = msgs.filter((v) => !v.ev.target_hook_id);
@@ -178,7 +197,7 @@ async function route(env: Env, tenantId: string, msgs: Valid[]): Promise<Map<str
     const page = await routableHooksPage(env.DB, tenantId, after, ROUTING_PAGE);
     for (const h of page) {
       const sub = { events: h.events, channels: h.channels, filter: (h.filter as never) ?? null };
-      for (const { msg, ev } of routed) if (hookMatches(sub, ev)) matched.get(msg.id)!.push(h.id);
+      for (const { key, ev } of routed) if (hookMatches(sub, ev)) matched.get(key)!.push(h.id);
     }
     if (page.length < ROUTING_PAGE) return matched;
     after = page[page.length - 1]!.id;
@@ -202,7 +221,7 @@ export async function splitShare(env: Env, event: EventMessage, hookId: string, 
 }
 
 /** Admit every hook's items, a bounded number at a time; failing hooks are returned with the error. */
-export async function admitAll(env: Env, work: Work[], concurrency = 50): Promise<{ grants: Grant[]; failures: { work: Work; error: string }[] }> {
+export async function admitAll(env: Env, work: Work[], hold = false, concurrency = 50): Promise<{ grants: Grant[]; failures: { work: Work; error: string }[] }> {
   const grants: Grant[] = [];
   const failures: { work: Work; error: string }[] = [];
   let next = 0;
@@ -210,7 +229,7 @@ export async function admitAll(env: Env, work: Work[], concurrency = 50): Promis
     while (next < work.length) {
       const w = work[next++]!;
       try {
-        const res = await endpointStub(env.ENDPOINTS, w.hookId).admit(w.config, w.items, w.items.length);
+        const res = await endpointStub(env.ENDPOINTS, w.hookId).admit(w.config, w.items, w.items.length, hold);
         grants.push(...res.grants);
       } catch (err) {
         log("error", "admit failed", { hook_id: w.hookId, tenant_id: w.config.tenantId, error: errorText(err) });

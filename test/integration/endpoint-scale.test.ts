@@ -26,9 +26,9 @@ const config = (hookId: string, over: Partial<HookConfig> = {}): HookConfig => (
 function seedBacklog(sql: SqlStorage, n: number) {
   sql.exec(
     `WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c WHERE x < ? - 1)
-     INSERT INTO deliveries (id, dedupe_key, event_id, event_type, published_at, idx, sort_at, status, attempts, next_at,
+     INSERT INTO deliveries (id, event_id, event_type, published_at, idx, sort_at, status, attempts, next_at,
        out_of_order, created_at, updated_at, last_error, event)
-     SELECT printf('dlv_seed%08d', x), printf('seed-%08d', x), printf('seed-%08d', x), 'order.created', ? + x, 0, 0,
+     SELECT printf('dlv_seed%08d', x), printf('seed-%08d', x), 'order.created', ? + x, 0, 0,
        'pending', 0, ?, 0, ?, ?, NULL,
        json_object('id', printf('seed-%08d', x), 'type', 'order.created', 'timestamp', ? + x, 'channel', NULL,
          'data', json_object('n', x), 'changed_attributes', NULL, 'actor', NULL, 'summary', NULL)

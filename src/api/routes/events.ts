@@ -4,8 +4,9 @@ import { and, eq, inArray } from "drizzle-orm";
 import { newId } from "../../core/ids";
 import {
   EPHEMERAL_TARGETS_PER_MINUTE, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_DATA_BYTES, MAX_EVENT_DATA_DEPTH,
+  QUEUE_PACK_BYTES,
 } from "../../core/policy";
-import { EventIn, type EventMessage } from "../../core/schemas";
+import { EventIn, type EventMessage, type EventPack } from "../../core/schemas";
 import { db } from "../../db/hooks";
 import { takeRate } from "../../db/rate-windows";
 import { eventTypes } from "../../db/schema";
@@ -108,6 +109,28 @@ async function checkTypes(env: Env, tenantId: string, strict: boolean, types: st
   if (unknown.length) throw invalid(`unknown event type: ${unknown.join(", ")}`, unknown.map((t) => ({ loc: ["body", "type"], msg: `unknown event type ${t}` })));
 }
 
+/**
+ * Packs a batch's messages, in order, into as few queue messages as fit under QUEUE_PACK_BYTES
+ * (a queue message may be 128 KB; operations are billed per 64 KB of it).
+ */
+export function packEvents(msgs: EventMessage[]): EventPack[] {
+  const out: EventPack[] = [];
+  let cur: EventMessage[] = [];
+  let size = 0;
+  for (const m of msgs) {
+    const n = enc.encode(JSON.stringify(m)).byteLength + 1;
+    if (cur.length && size + n > QUEUE_PACK_BYTES) {
+      out.push({ v: 1, pack: cur });
+      cur = [];
+      size = 0;
+    }
+    cur.push(m);
+    size += n;
+  }
+  if (cur.length) out.push({ v: 1, pack: cur });
+  return out;
+}
+
 const app = router();
 app.use("*", keyAuth("events:publish"));
 
@@ -145,7 +168,7 @@ app.openapi(
     const targets: Awaited<ReturnType<typeof oneOffTarget>>[] = [];
     for (const ev of events) targets.push(await oneOffTarget(c.env, c.get("tenantId"), ev));
     const msgs = sized.map((m, i) => ({ ...m, target_hook_id: targets[i]?.hook_id ?? null }));
-    await c.env.EVENTS.sendBatch(msgs.map((body) => ({ body, contentType: "json" as const })));
+    await c.env.EVENTS.sendBatch(packEvents(msgs).map((body) => ({ body, contentType: "json" as const })));
     return c.json({ data: msgs.map((m, i) => ({ id: m.id, status: "queued" as const, ...(targets[i] ? { target: targets[i] } : {}) })) }, 202);
   },
 );

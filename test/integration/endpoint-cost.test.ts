@@ -1,0 +1,71 @@
+/**
+ * Rows written per delivery, from the SQL cursors (what Cloudflare bills, index entries included),
+ * pinned so that a change cannot quietly double them. See bench/RESULTS.md for what each costs.
+ */
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { EndpointDO } from "../../src/endpoint/endpoint-do";
+import type { AdmitItem, Grant, HookConfig, Outcome } from "../../src/endpoint/types";
+import { endpointRaw, testEnv } from "../helpers";
+
+const config = (hookId: string, over: Partial<HookConfig> = {}): HookConfig => ({
+  hookId, tenantId: "ten_cost", url: "http://127.0.0.1:9/never", description: null, events: ["*"], profile: "standard",
+  secretEnc: null, prevSecretEnc: null, prevSecretUntil: null, headers: {}, timeoutMs: 15_000,
+  ordering: "none", maxInFlight: 10, orderWindowMs: 0, retrySchedule: [0, 0], rateLimitPerS: null, active: true, version: 1, ...over,
+} as HookConfig);
+
+const item = (i: number, now: number): AdmitItem => ({
+  id: "", dedupeKey: `evt-${i}`, eventId: `evt-${i}`, publishedAt: now, index: i,
+  event: { id: `evt-${i}`, type: "order.created", timestamp: now, channel: null, data: { i }, changed_attributes: null, actor: null, summary: null },
+});
+const outcome = (ok: boolean): Outcome => ({
+  ok, statusCode: ok ? 200 : 500, errorKind: ok ? null : "http_status", error: null, durationMs: 9, startedAt: Date.now(),
+  retryAfterMs: null, responseHeaders: {}, responseBody: null,
+});
+
+/** Runs `steps` against a fresh object and returns the rows each step wrote. */
+async function rowsWritten(name: string, over: Partial<HookConfig>, steps: (o: EndpointDO, released: { leases: string[] }[]) => Promise<void>[] | Promise<void>) {
+  const hookId = `hook_cost_${name}_${Date.now().toString(36)}`;
+  const stub = endpointRaw(hookId);
+  return runInDurableObject(stub, async (_i: EndpointDO, state) => {
+    const released: { leases: string[] }[] = [];
+    const env = { ...testEnv, DELIVERIES: { send: async (m: { leases: string[] }) => void released.push(m), sendBatch: async () => {} } };
+    const o = new EndpointDO(state, env as never);
+    await o.configure(config(hookId, over));
+    const before = o.snapshot().meter.rowsWritten;
+    await steps(o, released);
+    return o.snapshot().meter.rowsWritten - before;
+  });
+}
+
+describe("rows written per delivery (SQL cursor counts)", () => {
+  it("a batch of 10 that succeeds on the first try while its message is held: one row each, plus one stats and one summary row", async () => {
+    const n = await rowsWritten("first-try", {}, async (o) => {
+      const now = Date.now();
+      const { grants } = await o.admit(config(o.snapshot().state.config!.hookId), Array.from({ length: 10 }, (_, i) => item(i, now)), 10, true);
+      expect(grants).toHaveLength(10);
+      const next = await o.report(grants.map((g) => ({ leaseId: g.leaseId, outcome: outcome(true) })), 10);
+      expect(next).toEqual([]);
+    });
+    // 10 delivery rows (finished, first attempt inside: no index entry), the hour's stats row,
+    // and the summary row (last status flipped to succeeded)
+    expect(n).toBe(12);
+  });
+
+  it("one delivery that fails once and then succeeds: written as pending when retried, then finished", async () => {
+    let grants: Grant[] = [];
+    const n = await rowsWritten("retry", {}, async (o, released) => {
+      const now = Date.now();
+      ({ grants } = await o.admit(config(o.snapshot().state.config!.hookId), [item(0, now)], 1, true));
+      // fails: the retry is due at once (schedule [0, 0]) and released to the queue
+      expect(await o.report([{ leaseId: grants[0]!.leaseId, outcome: outcome(false) }], 0)).toEqual([]);
+      grants = await o.claim(released.at(-1)!.leases);
+      expect(grants).toHaveLength(1);
+      await o.report([{ leaseId: grants[0]!.leaseId, outcome: outcome(true) }], 0);
+    });
+    // failure: the row inserted pending (row + live-index entry = 2), stats row, summary row (lease
+    // out, status flipped) = 4; success: row finished (row + live-index removal = 2), second attempt
+    // row 1, stats row 1, summary row 1 = 5
+    expect(n).toBe(9);
+  });
+});

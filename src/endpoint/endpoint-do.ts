@@ -7,7 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { OutboundEvent } from "../core/profiles";
 import type { Env } from "../env";
 import { settings } from "../env";
-import { newId } from "../core/ids";
+import { deliveryId, newId } from "../core/ids";
 import { histogramPercentile, type Histogram } from "../core/percentile";
 import { CANCEL_CHUNK, PURGE_CHUNK } from "../core/policy";
 import { DAY_MS, HOUR_MS } from "../core/time";
@@ -16,7 +16,7 @@ import { emitOperational, isOperational } from "../lifecycle/operational";
 import { errorFields, log } from "../log";
 import { count, instrument } from "../metrics";
 import { decide, inMemory, needsPage, nextWakeAt, pageSize, type Clock, type Effect, type Input, type MachineState } from "./machine";
-import { addLatency, EndpointStore, emptyHour, type AttemptRecord, type DeliveryCursor, type DeliveryRecord, type HourStats } from "./store";
+import { addLatency, EndpointStore, emptyHour, firstAttempt, type FirstAttempt, type AttemptRecord, type DeliveryCursor, type DeliveryRecord, type HourStats } from "./store";
 import type { AdmitItem, Delivery, DeliveryStatus, Grant, HookConfig, Outcome } from "./types";
 
 /** One hook's delivery counts and attempt latency over a time range (GET /v1/stats merges them). */
@@ -58,7 +58,11 @@ export class EndpointDO extends DurableObject<Env> {
   private readonly store: EndpointStore;
   private state: MachineState;
   /** Injectable for tests: time and randomness. */
-  clock: () => Clock = () => ({ now: Date.now(), random: Math.random, newLeaseId: () => newId("lease") });
+  clock: () => Clock = () => ({ now: Date.now(), random: Math.random, newLeaseId: () => `${this.epoch}.${newId("lease")}` });
+  /** This instance: lease ids carry it, so a report can tell a lease it never issued from a stale one. */
+  private readonly epoch = crypto.randomUUID().slice(0, 8);
+  /** Deliveries admitted with `hold` and not written yet, as they were admitted. */
+  private readonly unsaved = new Map<string, { item: AdmitItem; delivery: Delivery }>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, instrument(env));
@@ -78,28 +82,48 @@ export class EndpointDO extends DurableObject<Env> {
   /** Retention runs on the alarm at most once an hour per instance, through an indexed range. */
   private nextPurgeAt = 0;
 
-  /** Store new deliveries (deduplicated by key) and hand out what may go now. Idempotent. */
-  async admit(config: HookConfig, items: AdmitItem[], want = 1): Promise<AdmitResult> {
+  /**
+   * Store new deliveries (deduplicated: a delivery's id is derived from its hook and dedupe key,
+   * and the id is the primary key) and hand out what may go now. Idempotent.
+   *
+   * `hold`: the caller keeps its queue message unacknowledged until it has reported every grant it
+   * takes (the fan-out consumer). Then these deliveries need not be written now: the message is
+   * their durable record. They are written once — finished, with their first attempt — when they
+   * end, or as pending as soon as they outlive the caller's interest (its last report takes no
+   * more grants, they are evicted from the window, or they are retried). A delivery that succeeds
+   * while held costs one row write instead of an insert and an update of a queued row.
+   */
+  async admit(config: HookConfig, items: AdmitItem[], want = 1, hold = false): Promise<AdmitResult> {
     const clock = this.clock();
-    const fresh: AdmitItem[] = [];
-    const seen = new Set<string>();
-    for (const it of items) {
-      if (seen.has(it.dedupeKey) || this.store.hasDedupeKey(it.dedupeKey)) continue;
-      seen.add(it.dedupeKey);
-      fresh.push(it);
+    const fresh = new Map<string, AdmitItem>();
+    for (const given of items) {
+      const it = { ...given, id: deliveryId(config.hookId, given.publishedAt, given.index, given.dedupeKey) };
+      if (fresh.has(it.id) || this.unsaved.has(it.id) || this.store.has(it.id)) continue;
+      fresh.set(it.id, it);
     }
     const input: Input = {
       type: "admit",
       config,
       want,
-      deliveries: fresh.map((it) => ({ id: it.id, eventId: it.eventId, publishedAt: it.publishedAt, index: it.index, createdAt: clock.now })),
+      deliveries: [...fresh.values()].map((it) => ({ id: it.id, eventId: it.eventId, publishedAt: it.publishedAt, index: it.index, createdAt: clock.now })),
     };
-    const grants = await this.run(input, clock, new Map(fresh.map((it) => [it.id, it])));
-    return { admitted: fresh.length, duplicates: items.length - fresh.length, grants };
+    const grants = await this.run(input, clock, fresh, hold);
+    return { admitted: fresh.size, duplicates: items.length - fresh.size, grants };
   }
 
-  /** The consumer's outcomes for its leases (one RPC for a hook's concurrent attempts); returns up to `want` next grants. */
+  /**
+   * The consumer's outcomes for its leases (one RPC for a hook's concurrent attempts); returns up to
+   * `want` next grants. A lease handed out by an earlier instance of this object that it no longer
+   * knows is an error: the deliveries it covered may have been held unsaved, so the caller must
+   * not acknowledge their queue message (it is redelivered and admits them again).
+   */
   async report(reports: { leaseId: string; outcome: Outcome | null }[], want = 1): Promise<Grant[]> {
+    for (const r of reports) {
+      const epoch = r.leaseId.includes(".") ? r.leaseId.slice(0, r.leaseId.indexOf(".")) : this.epoch;
+      if (epoch !== this.epoch && !this.state.inFlight.some((d) => d.leaseId === r.leaseId)) {
+        throw new Error("lease from a previous instance of this endpoint: redeliver its message");
+      }
+    }
     return this.run({ type: "report", reports, want }, this.clock());
   }
 
@@ -161,7 +185,7 @@ export class EndpointDO extends DurableObject<Env> {
     const at = this.cancelBefore;
     const n = this.store.cancelStored(at, CANCEL_CHUNK);
     if (n < CANCEL_CHUNK) this.cancelBefore = null;
-    this.store.saveChores({ cancelBefore: this.cancelBefore });
+    this.store.saveChores({ ...this.store.chores(), cancelBefore: this.cancelBefore });
     if (n) this.store.addStats(new Map([[Math.floor(at / HOUR_MS), { ...emptyHour(), cancelled: n }]]));
   }
 
@@ -197,8 +221,9 @@ export class EndpointDO extends DurableObject<Env> {
     const out = deliveryIds.map((id, i) => {
       const event = this.store.event(id);
       if (!event) return null;
-      const fresh = newId("dlv", now);
-      items.push({ id: fresh, dedupeKey: `${event.id}#${fresh}`, eventId: event.id, publishedAt: now, index: i, event });
+      const dedupeKey = `${event.id}#${newId("dlv", now)}`; // a new delivery of the same event
+      const fresh = deliveryId(config.hookId, now, i, dedupeKey);
+      items.push({ id: fresh, dedupeKey, eventId: event.id, publishedAt: now, index: i, event });
       return fresh;
     });
     if (items.length) await this.admit(config, items, 0);
@@ -220,7 +245,7 @@ export class EndpointDO extends DurableObject<Env> {
     return {
       succeeded: h.succeeded, failed: h.failed, cancelled: h.cancelled, pending: this.state.live, out_of_order: h.outOfOrder,
       attempts: h.attempts, p50_ms: histogramPercentile(h.latency, 50), p99_ms: histogramPercentile(h.latency, 99),
-      counters: this.state.counters, latency: h.latency,
+      counters: this.allTime(), latency: h.latency,
     };
   }
 
@@ -233,6 +258,12 @@ export class EndpointDO extends DurableObject<Env> {
       hour: h.hour * HOUR_MS, succeeded: h.succeeded, failed: h.failed, attempts: h.attempts,
       p50_ms: histogramPercentile(h.latency, 50), p99_ms: histogramPercentile(h.latency, 99),
     }));
+  }
+
+  /** Counters since the hook began: the sum of its hourly aggregates (kept until retention). */
+  private allTime(): MachineState["counters"] {
+    const all = this.store.statsSince(0);
+    return { succeeded: all.succeeded, failed: all.failed, cancelled: all.cancelled, skipped: all.skipped, outOfOrder: all.outOfOrder };
   }
 
   /** For tests, the sweep and the bench: the machine's state and what this instance has held and read. */
@@ -254,7 +285,7 @@ export class EndpointDO extends DurableObject<Env> {
    * side effects → alarm. Every SQL write of one call happens before its first await, so rows, the
    * summary and the aggregates commit together. `fresh`: deliveries first seen here (inserted).
    */
-  private async run(input: Input, clock: Clock, fresh = new Map<string, AdmitItem>()): Promise<Grant[]> {
+  private async run(input: Input, clock: Clock, fresh = new Map<string, AdmitItem>(), hold = false): Promise<Grant[]> {
     const want = "want" in input ? input.want : 0;
     const handOut: Extract<Effect, { type: "grant" }>[] = [];
     const after: Effect[] = [];
@@ -263,7 +294,7 @@ export class EndpointDO extends DurableObject<Env> {
     let decision = decide(this.state, input, clock);
     for (let pages = 0; ; pages++) {
       this.state = decision.state;
-      this.persist(decision.effects, clock, fresh, hours, handOut, after);
+      this.persist(decision.effects, clock, fresh, hold, hours, handOut, after);
       if (pages >= 4 || !needsPage(this.state)) break;
       const rows = this.store.page(this.state, pageSize(this.state));
       if (rows.length === 0) {
@@ -275,13 +306,15 @@ export class EndpointDO extends DurableObject<Env> {
       decision = decide(this.state, { type: "page", deliveries: rows, want: Math.max(0, want - handOut.length) }, clock);
     }
     this.peakInMemory = Math.max(this.peakInMemory, inMemory(this.state).length);
+    this.flushUnsaved(handOut.length === 0, clock.now);
     this.store.addStats(hours);
-    this.store.saveMeta(this.state);
+    this.store.saveMeta(this.state, new Set(this.unsaved.keys()));
 
     const state = this.state;
     const grants: Grant[] = [];
     for (const g of handOut) {
-      const event = fresh.get(g.deliveryId)?.event ?? this.store.event(g.deliveryId); // no read for what was just admitted
+      // no read for what was just admitted or is held
+      const event = fresh.get(g.deliveryId)?.event ?? this.unsaved.get(g.deliveryId)?.item.event ?? this.store.event(g.deliveryId);
       if (event && state.config) grants.push({ leaseId: g.leaseId, deliveryId: g.deliveryId, attempt: g.attempt, hook: state.config, event });
     }
     await this.armAlarm(clock.now);
@@ -290,9 +323,13 @@ export class EndpointDO extends DurableObject<Env> {
     return grants;
   }
 
-  /** Writes one decision's effects: one row write per delivery per decision. */
+  /**
+   * Writes one decision's effects: at most one row write per delivery per decision, the first
+   * attempt inside its delivery's row. `fresh`: deliveries first seen in this run; with `hold`
+   * they are not written yet (see admit).
+   */
   private persist(
-    effects: Effect[], clock: Clock, fresh: Map<string, AdmitItem>, hours: Map<number, HourStats>,
+    effects: Effect[], clock: Clock, fresh: Map<string, AdmitItem>, hold: boolean, hours: Map<number, HourStats>,
     handOut: Extract<Effect, { type: "grant" }>[], after: Effect[],
   ) {
     const ordering = this.state.config?.ordering;
@@ -302,19 +339,23 @@ export class EndpointDO extends DurableObject<Env> {
       if (!agg) hours.set(h, (agg = emptyHour()));
       return agg;
     };
+    const firsts = new Map<string, FirstAttempt>();
     const saves = new Map<string, Delivery>();
     for (const e of effects) {
       if (e.type === "save") saves.set(e.delivery.id, e.delivery);
       else if (e.type === "finish") {
         saves.delete(e.delivery.id);
-        const it = fresh.get(e.delivery.id);
-        if (it && !this.inserted.has(e.delivery.id)) this.insertFresh(e.delivery, it, clock.now);
-        this.store.finish(e.delivery, e.status, e.at);
+        const id = e.delivery.id;
+        const held = this.unsaved.get(id)?.item ?? (this.isNew(id, fresh) ? fresh.get(id) : undefined);
+        if (held) this.store.insert(e.delivery, ordering, held.event, clock.now, firsts.get(id) ?? null, { status: e.status, at: e.at });
+        else this.store.finish(e.delivery, e.status, e.at, firsts.get(id) ?? null);
+        this.unsaved.delete(id);
         this.finishedInRun = true;
-        if (e.status !== "skipped") hour(e.at)[e.status]++; // skipped is counted in the summary only
+        hour(e.at)[e.status]++;
         if (e.status === "failed") after.push(e);
       } else if (e.type === "attempt") {
-        this.store.appendAttempt(e.deliveryId, e.attempt, e.outcome);
+        if (e.attempt === 1) firsts.set(e.deliveryId, firstAttempt(e.outcome));
+        else this.store.appendAttempt(e.deliveryId, e.attempt, e.outcome);
         addLatency(hour(e.outcome.startedAt), e.outcome.durationMs);
       } else if (e.type === "grant") handOut.push(e);
       else if (e.type === "cancel_stored") {
@@ -324,25 +365,49 @@ export class EndpointDO extends DurableObject<Env> {
       else after.push(e);
     }
     for (const d of saves.values()) {
-      const it = fresh.get(d.id);
-      if (it && !this.inserted.has(d.id)) {
-        this.insertFresh(d, it, clock.now);
+      const first = firsts.get(d.id) ?? null;
+      const unsaved = this.unsaved.get(d.id);
+      if (this.isNew(d.id, fresh)) {
+        const it = fresh.get(d.id)!;
         if (d.outOfOrder) hour(clock.now).outOfOrder++;
-      } else this.store.update(d, ordering, clock.now);
+        if (hold) this.unsaved.set(d.id, { item: it, delivery: d });
+        else this.store.insert(d, ordering, it.event, clock.now, first);
+      } else if (unsaved) {
+        // held and now retried (or otherwise changed): it is written from here on
+        this.store.insert(d, ordering, unsaved.item.event, clock.now, first);
+        this.unsaved.delete(d.id);
+      } else this.store.update(d, ordering, clock.now, first);
     }
-    this.inserted.clear();
+    for (const id of fresh.keys()) this.seen.add(id);
+  }
+
+  /** A fresh delivery's first save in this run (later decisions of the run see it as known). */
+  private isNew(id: string, fresh: Map<string, AdmitItem>): boolean {
+    return fresh.has(id) && !this.seen.has(id) && !this.unsaved.has(id);
+  }
+
+  /** Fresh deliveries already handled by an earlier decision of the current run. */
+  private readonly seen = new Set<string>();
+
+  /**
+   * Held deliveries are written as pending once the caller that holds their message is done with
+   * this hook (it took no grant in this call: its drain ends here), and any that left memory
+   * (evicted from the window by earlier-sorting arrivals) at once.
+   */
+  private flushUnsaved(callerDone: boolean, now: number) {
+    this.seen.clear();
+    if (this.unsaved.size === 0) return;
+    const held = new Map(inMemory(this.state).map((d) => [d.id, d]));
+    for (const [id, { item, delivery }] of this.unsaved) {
+      const current = held.get(id);
+      if (current && !callerDone) continue;
+      this.store.insert(current ?? delivery, this.state.config?.ordering, item.event, now, null);
+      this.unsaved.delete(id);
+    }
   }
 
   /** Whether the current run ended any delivery (a one-off target's hook row goes with its last). */
   private finishedInRun = false;
-
-  /** Ids inserted during the current persist step (a fresh delivery finished in the same decision). */
-  private readonly inserted = new Set<string>();
-
-  private insertFresh(d: Delivery, it: AdmitItem, now: number) {
-    this.store.insert(d, this.state.config?.ordering, it.dedupeKey, it.event, now);
-    this.inserted.add(d.id);
-  }
 
   private async sideEffect(e: Effect) {
     const hookId = this.state.config?.hookId;

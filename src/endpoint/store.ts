@@ -1,61 +1,88 @@
 /**
  * The EndpointDO's SQLite tables and the statements that read and write them.
  *
- * Layout (docs/architecture.md, "The EndpointDO's bounded window"): one `deliveries` row per delivery, live or finished. The live ones are
- * indexed in the hook's queue order (`deliveries_live`, partial), so the object pages the head of
- * its backlog in through the index and never loads the rest. The decision state that cannot be
- * read from rows — counters, the in-flight leases, the last sent key — is one `meta` row, written
- * with the rows it describes in the same synchronous step (one implicit transaction). History is
- * read through `deliveries_order`; retention deletes through `deliveries_finished`; recover reads
- * `deliveries_failed`; stats come from hourly aggregates, never from scanning history.
+ * Layout (docs/architecture.md), chosen for rows written — what Cloudflare bills, every index
+ * entry included:
+ *  - `deliveries` is clustered on its id (WITHOUT ROWID). Ids sort in publish order and are derived
+ *    from (hook, dedupe key) (core/ids.ts deliveryId), so the primary key is also the dedupe check
+ *    and the history order: no other index is written for a delivery that succeeds. Its first
+ *    attempt is recorded in its own row; later attempts go to `attempts`.
+ *  - `deliveries_live` (partial: unfinished rows) is the hook's queue in its order; the object pages
+ *    the head of its backlog in through it and never loads the rest.
+ *  - `deliveries_failed` (partial) serves recover; `stats_hourly` serves stats and counters.
+ *  - `meta` holds the decision state that rows cannot: the leases in flight, the live count, the
+ *    last sent key; written with the rows it describes, in one synchronous step (one transaction).
  *
  * Every statement goes through exec(), which adds the SQL cursor's rowsRead / rowsWritten to
- * `meter` — the figures Cloudflare bills, indexes included.
+ * `meter`.
  */
 import type { OutboundEvent } from "../core/profiles";
-import { newId } from "../core/ids";
+import { deliveryIdFloor } from "../core/ids";
 import { addToHistogram, latencyBucket, type Histogram } from "../core/percentile";
 import { HOUR_MS } from "../core/time";
 import { count } from "../metrics";
-import { emptyState, sortAt, type MachineState, type WindowLimits } from "./machine";
+import { emptyState, inMemory, sortAt, type MachineState, type WindowLimits } from "./machine";
 import type { Delivery, DeliveryStatus, FinalStatus, HookConfig, Outcome } from "./types";
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS deliveries (
-     id TEXT PRIMARY KEY, dedupe_key TEXT NOT NULL UNIQUE, event_id TEXT NOT NULL, event_type TEXT NOT NULL,
-     published_at INTEGER NOT NULL, idx INTEGER NOT NULL, sort_at INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL,
-     attempts INTEGER NOT NULL, next_at INTEGER NOT NULL, out_of_order INTEGER NOT NULL, created_at INTEGER NOT NULL,
-     updated_at INTEGER NOT NULL, finished_at INTEGER, last_error TEXT, event TEXT NOT NULL)`,
-  // History, newest first; strict hooks' live deliveries are a suffix of it.
-  `CREATE INDEX IF NOT EXISTS deliveries_order ON deliveries (published_at, idx, id)`,
+     id TEXT PRIMARY KEY, event_id TEXT NOT NULL, event_type TEXT NOT NULL, published_at INTEGER NOT NULL,
+     idx INTEGER NOT NULL, sort_at INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL, attempts INTEGER NOT NULL,
+     next_at INTEGER NOT NULL, out_of_order INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+     finished_at INTEGER, last_error TEXT, event TEXT NOT NULL, first_attempt TEXT) WITHOUT ROWID`,
   // The queue: live deliveries in the hook's order (sort_at = 0 for strict hooks, the due time otherwise).
   `CREATE INDEX IF NOT EXISTS deliveries_live ON deliveries (sort_at, published_at, idx, id) WHERE finished_at IS NULL`,
-  `CREATE INDEX IF NOT EXISTS deliveries_finished ON deliveries (finished_at) WHERE finished_at IS NOT NULL`,
   `CREATE INDEX IF NOT EXISTS deliveries_failed ON deliveries (published_at, idx, id) WHERE status = 'failed'`,
   `CREATE TABLE IF NOT EXISTS attempts (
-     id TEXT PRIMARY KEY, delivery_id TEXT NOT NULL, n INTEGER NOT NULL, started_at INTEGER NOT NULL,
-     duration_ms INTEGER NOT NULL, status_code INTEGER, error_kind TEXT, error TEXT,
-     response_headers TEXT NOT NULL, response_body TEXT)`,
-  `CREATE INDEX IF NOT EXISTS attempts_delivery ON attempts (delivery_id, n)`,
+     delivery_id TEXT NOT NULL, n INTEGER NOT NULL, started_at INTEGER NOT NULL, duration_ms INTEGER NOT NULL,
+     status_code INTEGER, error_kind TEXT, error TEXT, response_headers TEXT NOT NULL, response_body TEXT,
+     PRIMARY KEY (delivery_id, n)) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS stats_hourly (
      hour INTEGER PRIMARY KEY, succeeded INTEGER NOT NULL, failed INTEGER NOT NULL, cancelled INTEGER NOT NULL,
-     out_of_order INTEGER NOT NULL, attempts INTEGER NOT NULL, latency TEXT NOT NULL)`,
+     skipped INTEGER NOT NULL DEFAULT 0, out_of_order INTEGER NOT NULL, attempts INTEGER NOT NULL, latency TEXT NOT NULL)`,
 ];
 
 /** Columns a window item is built from (not the event body: that is read when it is granted). */
 const LIVE_COLUMNS = `id, event_id, published_at, idx, attempts, next_at, out_of_order, created_at, last_error`;
+const RECORD_COLUMNS = `id, event_id, event_type, published_at, idx, status, attempts, next_at, out_of_order, created_at, finished_at, last_error`;
 
 type Row = Record<string, SqlStorageValue>;
 
 /** What `meta.machine` holds: the machine's summary and its in-flight leases. */
-type MachineMeta = Omit<MachineState, "config" | "window" | "limits">;
+type MachineMeta = Omit<MachineState, "config" | "window" | "limits" | "counters">;
 
-function machineMetaOf(s: MachineState): string {
-  const { config: _c, window: _w, limits: _l, ...rest } = s;
-  return JSON.stringify(rest satisfies MachineMeta);
+/**
+ * The summary as stored. Counters are not in it (they are the sum of the hourly aggregates), and
+ * neither are deliveries held unsaved for the consumer that admitted them (see EndpointDO.admit):
+ * if the object restarts, their queue message is redelivered and admits them again.
+ */
+function machineMetaOf(s: MachineState, unsaved: ReadonlySet<string> = new Set()): string {
+  const { config: _c, window: _w, limits: _l, counters: _n, ...rest } = s;
+  const inFlight = unsaved.size ? rest.inFlight.filter((d) => !unsaved.has(d.id)) : rest.inFlight;
+  let held = 0;
+  if (unsaved.size) for (const d of inMemory(s)) if (unsaved.has(d.id)) held++;
+  return JSON.stringify({ ...rest, inFlight, live: rest.live - held } satisfies MachineMeta);
+}
+
+/** The first attempt, as kept in its delivery's row. */
+export type FirstAttempt = Omit<AttemptRecord, "id" | "attempt">;
+
+export function firstAttempt(o: Outcome): FirstAttempt {
+  return {
+    started_at: new Date(o.startedAt).toISOString(), duration_ms: o.durationMs, status_code: o.statusCode,
+    error_kind: o.errorKind, error: o.error, response_headers: o.responseHeaders, response_body: o.responseBody,
+  };
+}
+
+/** Background work the shell owes across restarts. */
+export interface Chores {
+  /** A deleted hook's live deliveries created up to this time are still being cancelled. */
+  cancelBefore: number | null;
+  /** Where the retention walk over ids stopped. */
+  purgeAfter: string | null;
 }
 
 /** Aggregates for one hour of stats. */
@@ -63,12 +90,13 @@ export interface HourStats {
   succeeded: number;
   failed: number;
   cancelled: number;
+  skipped: number;
   outOfOrder: number;
   attempts: number;
   latency: Histogram;
 }
 
-export const emptyHour = (): HourStats => ({ succeeded: 0, failed: 0, cancelled: 0, outOfOrder: 0, attempts: 0, latency: {} });
+export const emptyHour = (): HourStats => ({ succeeded: 0, failed: 0, cancelled: 0, skipped: 0, outOfOrder: 0, attempts: 0, latency: {} });
 
 export class EndpointStore {
   /** Whether the tables exist. They are made on the first write, so an object that is only
@@ -101,41 +129,54 @@ export class EndpointStore {
   }
 
   /**
-   * Objects written by the first build (every live delivery loaded at start, leases in rows) get the
-   * queue index and a summary once: a single pass over their rows, then O(window) from then on.
+   * Objects written by an earlier layout (the first build loaded every live delivery at start and
+   * kept leases in rows) are copied into this one once, on load: O(history) a single time, then
+   * O(window). Their ids are kept, so links to old deliveries stay valid; leases of the old layout
+   * are dropped, so those deliveries are sent again (at least once).
    */
   private upgrade() {
     const v = this.exec<{ v: string }>(`SELECT v FROM meta WHERE k = 'schema'`)[0];
     if (v && Number(v.v) >= SCHEMA_VERSION) return;
-    const columns = this.exec<{ name: string }>(`SELECT name FROM pragma_table_info('deliveries')`).map((c) => c.name);
-    if (!columns.includes("sort_at")) this.exec(`ALTER TABLE deliveries ADD COLUMN sort_at INTEGER NOT NULL DEFAULT 0`);
-    this.exec(`UPDATE deliveries SET status = 'pending' WHERE status = 'delivering'`); // leases of the old layout: re-sent
-    this.exec(`DROP INDEX IF EXISTS deliveries_status`);
-    this.exec(`DROP INDEX IF EXISTS attempts_started`);
-    for (const stmt of SCHEMA) this.exec(stmt);
     const old = this.exec<{ v: string }>(`SELECT v FROM meta WHERE k = 'machine'`)[0];
-    const meta = old ? (JSON.parse(old.v) as Record<string, unknown>) : {};
-    if (meta.config) this.exec(`INSERT OR REPLACE INTO meta (k, v) VALUES ('config', ?)`, JSON.stringify(meta.config));
-    if (meta.config && (meta.config as HookConfig).ordering === "none") {
-      this.exec(`UPDATE deliveries SET sort_at = next_at WHERE finished_at IS NULL`);
-    }
-    const counters = { succeeded: 0, failed: 0, cancelled: 0, skipped: 0, outOfOrder: 0 };
-    let live = 0;
-    for (const r of this.exec<{ status: string; n: number; ooo: number }>(
-      `SELECT status, COUNT(*) AS n, SUM(out_of_order) AS ooo FROM deliveries GROUP BY status`,
-    )) {
-      if (r.status in counters) counters[r.status as FinalStatus] = Number(r.n);
-      else live += Number(r.n);
-      counters.outOfOrder += Number(r.ooo ?? 0);
-    }
+    const oldMeta = old ? (JSON.parse(old.v) as Record<string, unknown>) : {};
+    const config = (this.exec<{ v: string }>(`SELECT v FROM meta WHERE k = 'config'`)[0]?.v ?? JSON.stringify(oldMeta.config ?? null));
+    const strict = (JSON.parse(config) as HookConfig | null)?.ordering !== "none";
+    this.exec(`ALTER TABLE deliveries RENAME TO deliveries_old`);
+    this.exec(`ALTER TABLE attempts RENAME TO attempts_old`);
+    this.exec(`ALTER TABLE meta RENAME TO meta_old`);
+    for (const stmt of ["DROP INDEX IF EXISTS deliveries_status", "DROP INDEX IF EXISTS deliveries_order", "DROP INDEX IF EXISTS deliveries_live",
+      "DROP INDEX IF EXISTS deliveries_finished", "DROP INDEX IF EXISTS deliveries_failed", "DROP INDEX IF EXISTS attempts_delivery",
+      "DROP INDEX IF EXISTS attempts_started", "DROP TABLE IF EXISTS stats_hourly"]) this.exec(stmt);
+    for (const stmt of SCHEMA) this.exec(stmt);
+    this.exec(
+      `INSERT INTO deliveries (id, event_id, event_type, published_at, idx, sort_at, status, attempts, next_at, out_of_order,
+         created_at, updated_at, finished_at, last_error, event)
+       SELECT id, event_id, event_type, published_at, idx, ${strict ? "0" : "next_at"}, CASE status WHEN 'delivering' THEN 'pending' ELSE status END,
+         attempts, next_at, out_of_order, created_at, updated_at, finished_at, last_error, event FROM deliveries_old`,
+    );
+    this.exec(
+      `INSERT INTO attempts SELECT delivery_id, n, started_at, duration_ms, status_code, error_kind, error, response_headers, response_body
+       FROM attempts_old WHERE true ON CONFLICT DO NOTHING`,
+    );
+    // Counters become hourly aggregates: what the old history holds, by the hour it finished.
+    this.exec(
+      `INSERT INTO stats_hourly (hour, succeeded, failed, cancelled, out_of_order, attempts, latency)
+       SELECT finished_at / ${HOUR_MS}, SUM(status = 'succeeded'), SUM(status = 'failed'), SUM(status = 'cancelled'), SUM(out_of_order), SUM(attempts), '{}'
+       FROM deliveries_old WHERE finished_at IS NOT NULL GROUP BY 1`,
+    );
+    const live = this.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM deliveries WHERE finished_at IS NULL`)[0]!.n;
     const sent = this.exec<{ p: number; i: number; id: string }>(
-      `SELECT published_at AS p, idx AS i, id FROM deliveries WHERE attempts > 0 OR status <> 'pending'
+      `SELECT published_at AS p, idx AS i, id FROM deliveries_old WHERE attempts > 0 OR status <> 'pending'
        ORDER BY published_at DESC, idx DESC, id DESC LIMIT 1`,
     )[0];
-    const { config: _c, queue: _q, ...rest } = meta;
-    const next = { ...emptyState(), ...rest, counters, live, inFlight: [], lastSent: sent ? [Number(sent.p), Number(sent.i), String(sent.id)] : null };
-    this.exec(`INSERT OR REPLACE INTO meta (k, v) VALUES ('machine', ?)`, machineMetaOf(next as MachineState));
-    this.exec(`INSERT OR REPLACE INTO meta (k, v) VALUES ('schema', ?)`, String(SCHEMA_VERSION));
+    const { config: _c, queue: _q, counters: _n, ...rest } = oldMeta;
+    const base = { ...emptyState(), ...rest, inFlight: [], live: Number(live), lastSent: sent ? [Number(sent.p), Number(sent.i), String(sent.id)] : null };
+    this.exec(`INSERT INTO meta (k, v) VALUES ('config', ?)`, config);
+    this.exec(`INSERT INTO meta (k, v) VALUES ('machine', ?)`, machineMetaOf(base as MachineState));
+    this.exec(`INSERT INTO meta (k, v) VALUES ('schema', ?)`, String(SCHEMA_VERSION));
+    this.exec(`DROP TABLE deliveries_old`);
+    this.exec(`DROP TABLE attempts_old`);
+    this.exec(`DROP TABLE meta_old`);
   }
 
   /** After ctx.storage.deleteAll(): nothing exists any more. */
@@ -163,6 +204,7 @@ export class EndpointStore {
       config: meta.has("config") ? (JSON.parse(meta.get("config")!) as HookConfig | null) : null,
       window: [],
     };
+    // counters are not loaded: stats() reads them from the hourly aggregates when asked
     state.window = this.page(state, state.limits.fill);
     return state;
   }
@@ -189,9 +231,9 @@ export class EndpointStore {
   }
 
   /** The decision state that is not in rows; each part written only when it changed. */
-  saveMeta(state: MachineState) {
+  saveMeta(state: MachineState, unsaved?: ReadonlySet<string>) {
     const config = JSON.stringify(state.config);
-    const machine = machineMetaOf(state);
+    const machine = machineMetaOf(state, unsaved);
     if (config !== this.written.config) {
       this.ensureSchema();
       this.exec(`INSERT OR REPLACE INTO meta (k, v) VALUES ('config', ?)`, config);
@@ -204,44 +246,51 @@ export class EndpointStore {
     }
   }
 
-  /** Background work the shell owes across restarts (a deleted hook's backlog still being cancelled). */
-  chores(): { cancelBefore: number | null } {
+  /** Background work the shell owes across restarts. */
+  chores(): Chores {
     const row = this.read<{ v: string }>(`SELECT v FROM meta WHERE k = 'chores'`)[0];
-    return row ? (JSON.parse(row.v) as { cancelBefore: number | null }) : { cancelBefore: null };
+    return { cancelBefore: null, purgeAfter: null, ...(row ? (JSON.parse(row.v) as Partial<Chores>) : {}) };
   }
 
-  saveChores(chores: { cancelBefore: number | null }) {
+  saveChores(chores: Chores) {
     this.ensureSchema();
     this.exec(`INSERT OR REPLACE INTO meta (k, v) VALUES ('chores', ?)`, JSON.stringify(chores));
   }
 
-  hasDedupeKey(key: string): boolean {
-    return this.read(`SELECT 1 AS x FROM deliveries WHERE dedupe_key = ?`, key).length > 0;
+  /** Whether a delivery with this id is stored (ids are derived from the dedupe key: the dedupe check). */
+  has(id: string): boolean {
+    return this.read(`SELECT 1 AS x FROM deliveries WHERE id = ?`, id).length > 0;
   }
 
-  insert(d: Delivery, ordering: HookConfig["ordering"] | undefined, dedupeKey: string, event: OutboundEvent, now: number) {
+  /** Stores a delivery as it stands: pending, or already finished (a held delivery's first write). */
+  insert(
+    d: Delivery, ordering: HookConfig["ordering"] | undefined, event: OutboundEvent, now: number,
+    first: FirstAttempt | null, final?: { status: FinalStatus; at: number },
+  ) {
     this.ensureSchema();
     this.exec(
-      `INSERT INTO deliveries (id, dedupe_key, event_id, event_type, published_at, idx, sort_at, status, attempts, next_at,
-         out_of_order, created_at, updated_at, last_error, event)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)`,
-      d.id, dedupeKey, d.eventId, event.type, d.publishedAt, d.index, sortAt(ordering, d), d.attempts, d.nextAt,
-      d.outOfOrder ? 1 : 0, d.createdAt, now, d.lastError, JSON.stringify(event),
+      `INSERT INTO deliveries (id, event_id, event_type, published_at, idx, sort_at, status, attempts, next_at,
+         out_of_order, created_at, updated_at, finished_at, last_error, event, first_attempt)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      d.id, d.eventId, event.type, d.publishedAt, d.index, sortAt(ordering, d), final?.status ?? "pending", d.attempts, d.nextAt,
+      d.outOfOrder ? 1 : 0, d.createdAt, now, final?.at ?? null, d.lastError, JSON.stringify(event), first ? JSON.stringify(first) : null,
     );
   }
 
   /** A pending delivery's attempts, next time or error changed. */
-  update(d: Delivery, ordering: HookConfig["ordering"] | undefined, now: number) {
+  update(d: Delivery, ordering: HookConfig["ordering"] | undefined, now: number, first: FirstAttempt | null) {
     this.exec(
-      `UPDATE deliveries SET attempts = ?, next_at = ?, sort_at = ?, out_of_order = ?, last_error = ?, updated_at = ? WHERE id = ?`,
-      d.attempts, d.nextAt, sortAt(ordering, d), d.outOfOrder ? 1 : 0, d.lastError, now, d.id,
+      `UPDATE deliveries SET attempts = ?, next_at = ?, sort_at = ?, out_of_order = ?, last_error = ?, updated_at = ?,
+         first_attempt = coalesce(?, first_attempt) WHERE id = ?`,
+      d.attempts, d.nextAt, sortAt(ordering, d), d.outOfOrder ? 1 : 0, d.lastError, now, first ? JSON.stringify(first) : null, d.id,
     );
   }
 
-  finish(d: Delivery, status: FinalStatus, at: number) {
+  finish(d: Delivery, status: FinalStatus, at: number, first: FirstAttempt | null) {
     this.exec(
-      `UPDATE deliveries SET status = ?, attempts = ?, last_error = ?, updated_at = ?, finished_at = ? WHERE id = ?`,
-      status, d.attempts, d.lastError, at, at, d.id,
+      `UPDATE deliveries SET status = ?, attempts = ?, last_error = ?, updated_at = ?, finished_at = ?,
+         first_attempt = coalesce(?, first_attempt) WHERE id = ?`,
+      status, d.attempts, d.lastError, at, at, first ? JSON.stringify(first) : null, d.id,
     );
   }
 
@@ -261,12 +310,12 @@ export class EndpointStore {
     this.exec(`UPDATE deliveries SET sort_at = ${ordering === "none" ? "next_at" : "0"} WHERE finished_at IS NULL`);
   }
 
+  /** Attempts after the first (the first is kept in its delivery's row). */
   appendAttempt(deliveryId: string, n: number, o: Outcome) {
     this.exec(
-      `INSERT INTO attempts (id, delivery_id, n, started_at, duration_ms, status_code, error_kind, error, response_headers, response_body)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      newId("att", o.startedAt), deliveryId, n, o.startedAt, o.durationMs, o.statusCode, o.errorKind, o.error,
-      JSON.stringify(o.responseHeaders), o.responseBody,
+      `INSERT OR REPLACE INTO attempts (delivery_id, n, started_at, duration_ms, status_code, error_kind, error, response_headers, response_body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      deliveryId, n, o.startedAt, o.durationMs, o.statusCode, o.errorKind, o.error, JSON.stringify(o.responseHeaders), o.responseBody,
     );
   }
 
@@ -277,13 +326,13 @@ export class EndpointStore {
       const row = this.exec<Row>(`SELECT * FROM stats_hourly WHERE hour = ?`, hour)[0];
       const cur = row ? hourOf(row) : emptyHour();
       const values = [
-        cur.succeeded + add.succeeded, cur.failed + add.failed, cur.cancelled + add.cancelled, cur.outOfOrder + add.outOfOrder,
-        cur.attempts + add.attempts, JSON.stringify(addToHistogram(cur.latency, add.latency)), hour,
+        cur.succeeded + add.succeeded, cur.failed + add.failed, cur.cancelled + add.cancelled, cur.skipped + add.skipped,
+        cur.outOfOrder + add.outOfOrder, cur.attempts + add.attempts, JSON.stringify(addToHistogram(cur.latency, add.latency)), hour,
       ];
       this.exec(
         row
-          ? `UPDATE stats_hourly SET succeeded = ?, failed = ?, cancelled = ?, out_of_order = ?, attempts = ?, latency = ? WHERE hour = ?`
-          : `INSERT INTO stats_hourly (succeeded, failed, cancelled, out_of_order, attempts, latency, hour) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          ? `UPDATE stats_hourly SET succeeded = ?, failed = ?, cancelled = ?, skipped = ?, out_of_order = ?, attempts = ?, latency = ? WHERE hour = ?`
+          : `INSERT INTO stats_hourly (succeeded, failed, cancelled, skipped, out_of_order, attempts, latency, hour) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         ...values,
       );
     }
@@ -297,6 +346,7 @@ export class EndpointStore {
       out.succeeded += h.succeeded;
       out.failed += h.failed;
       out.cancelled += h.cancelled;
+      out.skipped += h.skipped;
       out.outOfOrder += h.outOfOrder;
       out.attempts += h.attempts;
       addToHistogram(out.latency, h.latency);
@@ -315,7 +365,7 @@ export class EndpointStore {
     return row ? (JSON.parse(row.event) as OutboundEvent) : null;
   }
 
-  /** History, newest first in publish order, keyset-paginated on (published_at, idx, id). */
+  /** History, newest first in publish order (the id order), keyset-paginated on the id. */
   list(opts: { status?: DeliveryStatus; eventType?: string; before?: DeliveryCursor; limit: number }): DeliveryRecord[] {
     const where: string[] = [];
     const args: SqlStorageValue[] = [];
@@ -323,59 +373,68 @@ export class EndpointStore {
     if (opts.status === "pending" || opts.status === "delivering") where.push("finished_at IS NULL");
     else if (opts.status) (where.push("status = ?"), args.push(opts.status));
     if (opts.eventType) (where.push("event_type = ?"), args.push(opts.eventType));
-    if (opts.before) {
-      const [p, i, id] = opts.before;
-      where.push("(published_at, idx, id) < (?, ?, ?)");
-      args.push(p, i, id);
-    }
-    const sql = `SELECT * FROM deliveries ${where.length ? "WHERE " + where.join(" AND ") : ""}
-                 ORDER BY published_at DESC, idx DESC, id DESC LIMIT ?`;
+    if (opts.before) (where.push("id < ?"), args.push(opts.before[2]));
+    const sql = `SELECT ${RECORD_COLUMNS} FROM deliveries ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY id DESC LIMIT ?`;
     return this.read<Row>(sql, ...args, opts.limit).map(rowToRecord);
   }
 
   get(deliveryId: string): DeliveryRecord | null {
-    const row = this.read<Row>(`SELECT * FROM deliveries WHERE id = ?`, deliveryId)[0];
+    const row = this.read<Row>(`SELECT ${RECORD_COLUMNS} FROM deliveries WHERE id = ?`, deliveryId)[0];
     return row ? rowToRecord(row) : null;
   }
 
   attempts(deliveryId: string): AttemptRecord[] {
-    return this.read<Row>(`SELECT * FROM attempts WHERE delivery_id = ? ORDER BY n`, deliveryId)
-      .map((r) => ({
-        id: String(r.id),
-        attempt: Number(r.n),
-        started_at: new Date(Number(r.started_at)).toISOString(),
-        duration_ms: Number(r.duration_ms),
-        status_code: r.status_code === null ? null : Number(r.status_code),
-        error_kind: (r.error_kind as string | null) ?? null,
-        error: (r.error as string | null) ?? null,
-        response_headers: JSON.parse(String(r.response_headers)) as Record<string, string>,
-        response_body: (r.response_body as string | null) ?? null,
-      }));
+    const first = this.read<{ a: string | null }>(`SELECT first_attempt AS a FROM deliveries WHERE id = ?`, deliveryId)[0]?.a;
+    const later = this.read<Row>(`SELECT * FROM attempts WHERE delivery_id = ? ORDER BY n`, deliveryId).map((r) => ({
+      id: attemptId(deliveryId, Number(r.n)),
+      attempt: Number(r.n),
+      started_at: new Date(Number(r.started_at)).toISOString(),
+      duration_ms: Number(r.duration_ms),
+      status_code: r.status_code === null ? null : Number(r.status_code),
+      error_kind: (r.error_kind as string | null) ?? null,
+      error: (r.error as string | null) ?? null,
+      response_headers: JSON.parse(String(r.response_headers)) as Record<string, string>,
+      response_body: (r.response_body as string | null) ?? null,
+    }));
+    return first ? [{ id: attemptId(deliveryId, 1), attempt: 1, ...(JSON.parse(first) as FirstAttempt) }, ...later.filter((a) => a.attempt !== 1)] : later;
   }
 
   /** Failed deliveries created since `since`, oldest first (through the failed-only index). */
   failedSince(since: number): DeliveryRecord[] {
     return this.read<Row>(
-      `SELECT * FROM deliveries WHERE status = 'failed' AND created_at >= ? ORDER BY published_at, idx, id`, since,
+      `SELECT ${RECORD_COLUMNS} FROM deliveries WHERE status = 'failed' AND created_at >= ? ORDER BY published_at, idx, id`, since,
     ).map(rowToRecord);
   }
 
   /**
-   * Retention: finished deliveries (and their attempts) that finished before `before`, and hourly
-   * stats older than that — through indexed ranges, at most `limit` deliveries per call.
+   * Retention: finished deliveries (and their later attempts) that finished before `before`, and
+   * hourly stats older than that. Walks the ids (publish order) from where the last call stopped,
+   * examining at most `limit` rows per call; a delivery still live is passed over and looked at
+   * again on the next round. Returns the rows removed.
    */
   purge(before: number, limit: number): number {
-    const ids = this.read<{ id: string }>(
-      `SELECT id FROM deliveries WHERE finished_at IS NOT NULL AND finished_at < ? ORDER BY finished_at LIMIT ?`, before, limit,
-    ).map((r) => r.id);
-    for (const id of ids) {
-      this.exec(`DELETE FROM attempts WHERE delivery_id = ?`, id);
-      this.exec(`DELETE FROM deliveries WHERE id = ?`, id);
+    if (!this.ready) return 0;
+    const from = this.chores().purgeAfter ?? "";
+    const rows = this.exec<{ id: string; f: number | null }>(
+      `SELECT id, finished_at AS f FROM deliveries WHERE id > ? AND id < ? ORDER BY id LIMIT ?`, from, deliveryIdFloor(before), limit,
+    );
+    let removed = 0;
+    for (const r of rows) {
+      if (r.f === null || Number(r.f) >= before) continue;
+      this.exec(`DELETE FROM attempts WHERE delivery_id = ?`, r.id);
+      this.exec(`DELETE FROM deliveries WHERE id = ?`, r.id);
+      removed++;
     }
-    if (ids.length < limit) this.read(`DELETE FROM stats_hourly WHERE hour < ?`, Math.floor(before / HOUR_MS));
-    return ids.length;
+    // a full page: continue after it next time; a short one: the round is done, start over
+    const chores = this.chores();
+    const purgeAfter = rows.length === limit ? rows[rows.length - 1]!.id : null;
+    if (purgeAfter !== chores.purgeAfter) this.saveChores({ ...chores, purgeAfter });
+    if (rows.length < limit) this.exec(`DELETE FROM stats_hourly WHERE hour < ?`, Math.floor(before / HOUR_MS));
+    return removed;
   }
 }
+
+const attemptId = (deliveryId: string, n: number) => `${deliveryId.replace(/^dlv_/, "att_")}.${n}`;
 
 /** Position in the history: (published_at, index, id) of the last item of a page. */
 export type DeliveryCursor = [number, number, string];
@@ -410,7 +469,7 @@ export interface AttemptRecord {
 
 function hourOf(r: Row): HourStats {
   return {
-    succeeded: Number(r.succeeded), failed: Number(r.failed), cancelled: Number(r.cancelled),
+    succeeded: Number(r.succeeded), failed: Number(r.failed), cancelled: Number(r.cancelled), skipped: Number(r.skipped ?? 0),
     outOfOrder: Number(r.out_of_order), attempts: Number(r.attempts), latency: JSON.parse(String(r.latency)) as Histogram,
   };
 }

@@ -5,10 +5,10 @@
 import type { EndpointDO } from "../src/endpoint/endpoint-do";
 
 /**
- * The ENDPOINTS namespace, except that the objects of the hooks in `failing` throw on `admit`
- * (as an object past its memory would). Remove a hook from the set to clear its fault.
+ * The ENDPOINTS namespace, except that the objects of the hooks in `failing` throw on `admit` (or
+ * on each of `methods`), as an object past its memory would. Remove a hook from the set to clear its fault.
  */
-export function failingEndpoints(real: DurableObjectNamespace<EndpointDO>, failing: Set<string>): DurableObjectNamespace<EndpointDO> {
+export function failingEndpoints(real: DurableObjectNamespace<EndpointDO>, failing: Set<string>, methods: string[] = ["admit"]): DurableObjectNamespace<EndpointDO> {
   const isFailing = (id: DurableObjectId) => [...failing].some((h) => real.idFromName(h).equals(id));
   return new Proxy(real, {
     get(target, prop) {
@@ -17,7 +17,7 @@ export function failingEndpoints(real: DurableObjectNamespace<EndpointDO>, faili
           const stub = target.get(id, options);
           if (!isFailing(id)) return stub;
           return new Proxy(stub, {
-            get: (s, p) => (p === "admit" ? () => Promise.reject(new Error("injected: endpoint object unavailable")) : Reflect.get(s, p)),
+            get: (s, p) => (typeof p === "string" && methods.includes(p) ? () => Promise.reject(new Error("injected: endpoint object unavailable")) : Reflect.get(s, p)),
           });
         };
       }
@@ -61,6 +61,38 @@ export function spyingD1(real: D1Database, opts: { failFor?: Set<string>; result
   return new Proxy(real, {
     get(target, prop) {
       if (prop === "prepare") return (sql: string) => wrap(target.prepare(sql), []);
+      const v = Reflect.get(target, prop);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+}
+
+/**
+ * The D1 binding, except that every statement writing the `hooks` table (insert, update, delete)
+ * throws, as D1 does when it is overloaded or unreachable. Reads go through.
+ */
+export function failingHookWrites(real: D1Database): D1Database {
+  const writes = /^\s*(insert\s+into|update|delete\s+from)\s+["`]?hooks["`]?[\s(]/i;
+  const wrap = (stmt: D1PreparedStatement, sql: string): D1PreparedStatement => {
+    const check = () => {
+      if (writes.test(sql)) throw new Error("injected: D1 write failed");
+    };
+    return {
+      bind: (...args: unknown[]) => wrap(stmt.bind(...args), sql),
+      all: async () => (check(), stmt.all()),
+      raw: async (o?: { columnNames?: boolean }) => (check(), stmt.raw(o as never)),
+      first: async (col?: string) => (check(), stmt.first(col as never)),
+      run: async () => (check(), stmt.run()),
+    } as unknown as D1PreparedStatement;
+  };
+  return new Proxy(real, {
+    get(target, prop) {
+      if (prop === "prepare") return (sql: string) => wrap(target.prepare(sql), sql);
+      if (prop === "batch") {
+        return (stmts: D1PreparedStatement[]) => {
+          throw new Error("injected: D1 batch refused by failingHookWrites");
+        };
+      }
       const v = Reflect.get(target, prop);
       return typeof v === "function" ? v.bind(target) : v;
     },

@@ -65,14 +65,22 @@ portal.use("/:token/*", bodyLimit({
   onError: () => { throw new AppError(413, "payload-too-large", "Payload too large", `Portal forms are limited to ${PORTAL_BODY_BYTES} bytes.`); },
 }));
 
-// A form post must come from this origin: a page elsewhere cannot drive the portal, token or not.
+/**
+ * A form post must come from this origin: a page elsewhere cannot drive the portal, token or not.
+ * The page's referrer policy is no-referrer, under which browsers send `Origin: null` on form
+ * posts, even same-origin ones (Fetch, "append a request Origin header"); such a post is taken only
+ * when the browser's own Sec-Fetch-Site says it is same-origin.
+ */
+export function sameOriginPost(headers: { origin?: string; site?: string }, ours: string): boolean {
+  const { origin, site } = headers;
+  if (site !== undefined && site !== "same-origin" && site !== "none") return false;
+  if (origin === "null") return site === "same-origin";
+  return origin === undefined || origin === ours;
+}
+
 portal.use("/:token/*", async (c, next) => {
-  if (c.req.method === "POST") {
-    const origin = c.req.header("origin");
-    const site = c.req.header("sec-fetch-site");
-    if ((origin !== undefined && origin !== new URL(c.req.url).origin) || (site !== undefined && site !== "same-origin" && site !== "none")) {
-      throw new AppError(403, "forbidden", "Forbidden", "Cross-site form post refused.");
-    }
+  if (c.req.method === "POST" && !sameOriginPost({ origin: c.req.header("origin"), site: c.req.header("sec-fetch-site") }, new URL(c.req.url).origin)) {
+    throw new AppError(403, "forbidden", "Forbidden", "Cross-site form post refused.");
   }
   await next();
 });

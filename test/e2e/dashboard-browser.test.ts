@@ -71,4 +71,46 @@ describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
     await page.screenshot({ path: join(process.cwd(), "docs", "dashboard-history.png"), fullPage: true });
     await page.close();
   });
+
+  it("creates a hook with its form and fits 360 px with no sideways scrolling on every page", async () => {
+    const t = await tenant("browser-narrow");
+    await ok(api("/v1/event-types", { key: t.key, body: { name: "invoice.paid", description: "An invoice was paid in full" } }));
+    const target = box("narrow");
+    const page = await browser.newPage({ viewport: { width: 360, height: 740 } });
+    const fits = async (what: string) => {
+      const o = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, viewport: window.innerWidth }));
+      expect(o.scroll, `${what} at 360 px`).toBeLessThanOrEqual(o.viewport);
+    };
+    await page.goto(`${base()}/dashboard/login`);
+    await page.fill("#key", t.key);
+    await page.click("button[type=submit]");
+    await page.waitForURL(`${base()}/dashboard`);
+    await page.click('a:has-text("New hook")');
+    await page.waitForURL(/\/hooks\/new$/);
+    await fits("new hook form");
+    await page.fill("#url", "not a url");
+    await page.click('button:has-text("Create hook")');
+    await page.waitForLoadState("load");
+    await expect(page.locator("#url-error").count()).resolves.toBe(1);
+    await fits("form with messages");
+    await page.fill("#url", boxUrl(target, "a-rather-long-path/that/would/otherwise/push/the/table/wider/than/a/phone"));
+    await page.check('label:has-text("invoice.paid") input');
+    await page.click('button:has-text("Create hook")');
+    await expect(page.locator("[data-secret]").textContent()).resolves.toMatch(/^whsec_/);
+    await page.click('a:has-text("Continue to the hook")');
+    await page.click('button:has-text("Send test event")');
+    await until(() => seen(target), (l) => l.length >= 1, 30_000, "test delivery");
+    await until(async () => {
+      await page.reload();
+      return page.getAttribute("[data-succeeded]", "data-succeeded");
+    }, (v) => v === "1", 30_000, "chart count");
+    await fits("hook page");
+    await page.screenshot({ path: join(process.cwd(), "docs", "dashboard-360.png"), fullPage: true });
+    await page.click("tr[data-delivery] a");
+    await page.waitForURL(/\/deliveries\/dlv_/);
+    await fits("attempt inspector");
+    await page.goto(`${base()}/dashboard`);
+    await fits("hook list");
+    await page.close();
+  });
 });

@@ -86,6 +86,11 @@ export function DeliveryChart(props: { points: HourPoint[]; range: Range; base: 
         <line x1="0" y1={LAT_TOP + LAT_H} x2={W} y2={LAT_TOP + LAT_H} stroke="#c9ced6" />
         <polyline points={line("p50_ms")} fill="none" stroke="#2456d3" stroke-width="2" />
         <polyline points={line("p99_ms")} fill="none" stroke="#d97706" stroke-width="2" />
+        {/* a dot per hour, so an hour on its own still shows */}
+        {(["p50_ms", "p99_ms"] as const).flatMap((key) => line(key).split(" ").filter(Boolean).map((xy) => {
+          const [cx, cy] = xy.split(",");
+          return <circle cx={cx} cy={cy} r="3" fill={key === "p50_ms" ? "#2456d3" : "#d97706"} />;
+        }))}
         <text x="4" y={LAT_TOP + 10} font-size="11" fill="#667">{Math.round(maxLat)} ms</text>
         <text x="4" y={H - 2} font-size="11" fill="#667">{new Date(pts[0]!.hour).toISOString().slice(5, 13).replace("T", " ")}h</text>
         <text x={W - 4} y={H - 2} font-size="11" fill="#667" text-anchor="end">now</text>

@@ -2,7 +2,7 @@ import type { EndpointDO } from "./endpoint/endpoint-do";
 import type { DeliveryJob } from "./core/schemas";
 import { DEFAULT_MAX_HOOK_BYTES, DEFAULT_MAX_HOOKS_PER_TENANT, DEFAULT_MAX_ONE_OFF_TARGETS_PER_TENANT } from "./core/policy";
 
-/** Bindings declared in wrangler.toml (DESIGN §1). */
+/** Bindings declared in wrangler.toml (docs/architecture.md#pieces). */
 export interface Env {
   DB: D1Database;
   EVENTS: Queue<unknown>;

@@ -5,7 +5,7 @@ import { newId } from "../core/ids";
 import { profileOf, type ProfileName } from "../core/profiles";
 import { newSigningKeyPair, usesV1, usesV1a, type SignatureScheme } from "../core/profiles/standard";
 import {
-  DEFAULT_MAX_IN_FLIGHT, DEFAULT_ORDER_WINDOW_MS, DEFAULT_TIMEOUT_MS, ITWIN_TTL_DAYS, SECRET_GRACE_MS,
+  DEFAULT_MAX_IN_FLIGHT, DEFAULT_ORDER_WINDOW_MS, DEFAULT_TIMEOUT_MS, SECRET_GRACE_MS,
 } from "../core/policy";
 import type { HookCreate, HookUpdate } from "../core/schemas";
 import { DAY_MS } from "../core/time";
@@ -39,7 +39,7 @@ function expiryMs(env: Env, profile: ProfileName, expiresAt: string | null | und
     return t;
   }
   if (expiresAt === null) return null;
-  const days = profile === "itwin" ? ITWIN_TTL_DAYS : settings(env).defaultHookTtlDays;
+  const days = profileOf(profile).defaultTtlDays ?? settings(env).defaultHookTtlDays;
   return days ? now + days * DAY_MS : null;
 }
 
@@ -87,7 +87,7 @@ export async function createHook(env: Env, tenantId: string, body: HookCreate, o
     throw invalid("a v1a hook signs with its Ed25519 key only: it takes no secret", [{ loc: ["body", "secret"], msg: "not used by signature_scheme v1a" }]);
   }
   const secret = usesV1(scheme) ? chooseSecret(profile, body.secret) : null;
-  const validation = body.validation ?? (profile === "itwin" ? "handshake" : "none");
+  const validation = body.validation ?? profileOf(profile).defaultValidation ?? "none";
   const id = newId("hook", now);
   const keyPair = usesV1a(scheme) ? await sealedKeyPair(env, id) : null;
   const row: HookRow = {

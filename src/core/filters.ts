@@ -1,5 +1,5 @@
 /**
- * Which hooks an event goes to (DESIGN §5), pure.
+ * Which hooks an event goes to (docs/architecture.md#hooks), pure.
  *  - event patterns: exact names, `*` for everything, `prefix.*` for a subtree (`bcf.topic.*`)
  *  - channels: empty = all, otherwise the event's channel must be listed (or fall under a `prefix/*`)
  *  - filter.changed_attributes: any-of against the event's changed_attributes

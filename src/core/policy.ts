@@ -4,15 +4,15 @@
 
 /** Standard Webhooks / Svix default schedule, in seconds: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
 export const DEFAULT_RETRY_SCHEDULE_S = [0, 5, 300, 1800, 7200, 18000, 36000, 36000] as const;
-/** ±20 % jitter on each retry delay (DESIGN §3). */
+/** ±20 % jitter on each retry delay (docs/architecture.md#delivery-semantics). */
 export const RETRY_JITTER = 0.2;
-/** Per-hook schedules: at most 20 entries, each ≤ 24 h (DESIGN §3). */
+/** Per-hook schedules: at most 20 entries, each ≤ 24 h (docs/architecture.md#delivery-semantics). */
 export const MAX_RETRY_ENTRIES = 20;
 export const MAX_RETRY_DELAY_S = 24 * 3600;
-/** Retry-After on 429/503 is honoured but clamped to 1 h (DESIGN §3). */
+/** Retry-After on 429/503 is honoured but clamped to 1 h (docs/architecture.md#delivery-semantics). */
 export const MAX_RETRY_AFTER_S = 3600;
 
-/** Request timeout towards targets: default 15 s, max 30 s (DESIGN §2). */
+/** Request timeout towards targets: default 15 s, max 30 s (docs/architecture.md#the-flow-of-one-event). */
 export const DEFAULT_TIMEOUT_MS = 15_000;
 export const MAX_TIMEOUT_MS = 30_000;
 /** A lease outlives the fetch timeout by this margin before the DO re-releases the delivery. */
@@ -20,7 +20,7 @@ export const LEASE_MARGIN_MS = 15_000;
 /** A delivery released to the queue but not yet claimed keeps its lease this long (queue latency). */
 export const RELEASE_LEASE_MS = 5 * 60_000;
 
-/** Publish-order settle window for strict hooks (DESIGN §3). */
+/** Publish-order settle window for strict hooks (docs/architecture.md#delivery-semantics). */
 export const DEFAULT_ORDER_WINDOW_MS = 1000;
 export const MAX_ORDER_WINDOW_MS = 60_000;
 /**
@@ -30,7 +30,7 @@ export const MAX_ORDER_WINDOW_MS = 60_000;
  */
 export const STRICT_SEQUENCE = 10;
 /**
- * The EndpointDO keeps only the head of a hook's backlog in memory (DESIGN §9): it pages in up to
+ * The EndpointDO keeps only the head of a hook's backlog in memory (docs/architecture.md#the-endpointdos-bounded-window): it pages in up to
  * WINDOW_FILL pending deliveries through an index when fewer than half of that are left, and never
  * holds more than WINDOW_MAX. At ~200 bytes a delivery that is ~50 KB, whatever the backlog —
  * against a 128 MB isolate. WINDOW_FILL exceeds MAX_MAX_IN_FLIGHT so an unordered hook fills its
@@ -43,20 +43,20 @@ export const CANCEL_CHUNK = 5_000;
 /** Finished deliveries removed per retention step (an indexed range; the rest continue later). */
 export const PURGE_CHUNK = 500;
 
-/** Unordered hooks: concurrent leases (DESIGN §3). */
+/** Unordered hooks: concurrent leases (docs/architecture.md#delivery-semantics). */
 export const DEFAULT_MAX_IN_FLIGHT = 10;
 export const MAX_MAX_IN_FLIGHT = 100;
 
-/** Auto-disable after continuous failure for 5 days and at least 10 attempts (Svix behaviour, DESIGN §3). */
+/** Auto-disable after continuous failure for 5 days and at least 10 attempts (Svix behaviour, docs/architecture.md#delivery-semantics). */
 export const AUTO_DISABLE_AFTER_MS = 5 * 24 * 3600_000;
 export const AUTO_DISABLE_MIN_ATTEMPTS = 10;
 
-/** Attempt log: response body excerpt ≤ 1 KiB (DESIGN §3). */
+/** Attempt log: response body excerpt ≤ 1 KiB (docs/architecture.md#delivery-semantics). */
 export const RESPONSE_EXCERPT_BYTES = 1024;
 /** Response headers kept in the attempt log. */
 export const LOGGED_RESPONSE_HEADERS = ["content-type", "content-length", "retry-after", "location", "server", "date", "x-request-id"];
 
-/** Event `data` ≤ 100 KiB (queue messages are limited to 128 KB) (DESIGN §6). */
+/** Event `data` ≤ 100 KiB (queue messages are limited to 128 KB) (docs/architecture.md#api). */
 export const MAX_EVENT_DATA_BYTES = 100 * 1024;
 /** Batch publish: ≤ 100 events, ≤ 256 KB request (queue sendBatch limit) (issue 4). */
 export const MAX_BATCH_EVENTS = 100;
@@ -88,12 +88,12 @@ export const FANOUT_CHUNK = 100;
 /**
  * Deliveries one consumer invocation may make before leaving the rest to the DO to release:
  * each costs a fetch and a report (2 subrequests); Workers Paid allows 10,000 subrequests per
- * invocation, so 2,000 (plus ≤ 100 admits) stays well inside it. Bounded in time too (DESIGN §2).
+ * invocation, so 2,000 (plus ≤ 100 admits) stays well inside it. Bounded in time too (docs/architecture.md#the-flow-of-one-event).
  */
 export const DRAIN_MAX_DELIVERIES = 2000;
 export const DRAIN_MAX_MS = 25_000;
 
-/** Rotated secrets stay valid for 24 h (DESIGN §4). */
+/** Rotated secrets stay valid for 24 h (docs/architecture.md#profiles-envelope-and-signature). */
 export const SECRET_GRACE_MS = 24 * 3600_000;
 /** iTwin: hooks expire after 30 days unless told otherwise; manual validation within 2 days. */
 export const ITWIN_TTL_DAYS = 30;

@@ -1,5 +1,5 @@
 /**
- * Target URL rules (DESIGN §5), pure: checked at hook create/update and again before each fetch.
+ * Target URL rules (docs/architecture.md#hooks), pure: checked at hook create/update and again before each fetch.
  * https only, no userinfo, and — unless private targets are allowed (local development) — no host
  * that names or resolves to somewhere private by construction: loopback/private/link-local/
  * metadata/special-purpose literals (IPv4 and IPv6), `localhost`, single-label and internal-only

@@ -70,8 +70,8 @@ export const configColumns = {
 export type HookConfigRow = Pick<HookRow, keyof typeof configColumns>;
 
 /**
- * Statuses whose hooks fan-out admits to: inactive means paused, not deaf (docs/architecture.md,
- * "Hook states"). A deactivated, disabled or expired hook's EndpointDO holds what matches (or
+ * Statuses whose hooks fan-out admits to: inactive means paused, not deaf
+ * (docs/architecture.md#hook-states). A deactivated, disabled or expired hook's EndpointDO holds what matches (or
  * records it `skipped`); only a hook still pending validation receives nothing.
  */
 export const ROUTABLE_STATUSES = ["active", "disabled", "expired"] as const;

@@ -1,5 +1,5 @@
 /**
- * D1 control plane (DESIGN §1, §5). Nothing here is written per event or per attempt.
+ * D1 control plane (docs/architecture.md#pieces, #hooks). Nothing here is written per event or per attempt.
  * JSON columns hold arrays/objects; times are ms since epoch.
  */
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";

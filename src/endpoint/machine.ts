@@ -3,8 +3,8 @@
  * No I/O, no clock of its own. The DO shell loads state, calls decide, persists effects, pages in
  * more of the backlog when the window runs low, and sets the alarm.
  *
- * The machine sees a bounded window of the hook's backlog, never all of it (docs/architecture.md,
- * "The EndpointDO's bounded window"):
+ * The machine sees a bounded window of the hook's backlog, never all of it
+ * (docs/architecture.md#the-endpointdos-bounded-window):
  *  - `inFlight`: leased deliveries — at most one strict sequence, or `maxInFlight` for unordered hooks;
  *  - `window`: the pending deliveries that come first in the hook's order — publish order
  *    (publishedAt, index, id) for strict hooks, due time then publish order for unordered ones —

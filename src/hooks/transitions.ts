@@ -1,5 +1,5 @@
 /**
- * One owner for hook state (docs/architecture.md, "Who owns what").
+ * One owner for hook state (docs/architecture.md#who-owns-what).
  *
  * A hook's state lives in two places: its row in D1 (the source of truth, what the API shows) and
  * the copy of its config that its EndpointDO acts on. Every change of that state goes through this

@@ -4,7 +4,7 @@
  */
 import { decryptSecret } from "../core/crypto";
 import { openHeaders } from "../core/sealed-headers";
-import { profileOf } from "../core/profiles";
+import { isSuccessStatus, profileOf } from "../core/profiles";
 import { usesV1, usesV1a } from "../core/profiles/standard";
 import { LOGGED_RESPONSE_HEADERS, RESPONSE_EXCERPT_BYTES } from "../core/policy";
 import { retryAfterMs } from "../core/retry-schedule";
@@ -110,7 +110,7 @@ export async function attemptDelivery(env: Env, grant: Grant): Promise<Outcome> 
   }
   const responseBody = await readExcerpt(res);
   const status = res.status;
-  const ok = grant.hook.profile === "speckle" ? status >= 200 && status <= 204 : status >= 200 && status < 300;
+  const ok = isSuccessStatus(profileOf(grant.hook.profile), status);
   return {
     ok,
     statusCode: status,

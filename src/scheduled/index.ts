@@ -1,5 +1,5 @@
 /**
- * Cron (docs/architecture.md, "Cron"). Every 5 minutes: expire hooks, delete unvalidated hooks past
+ * Cron (docs/architecture.md#cron). Every 5 minutes: expire hooks, delete unvalidated hooks past
  * 2 days, disable hooks failing 5 days, sweep for stranded work, reconcile D1 with the EndpointDOs
  * (a bounded window of hooks per run, in turn). Daily: retention purge. `now` is the controller's
  * scheduledTime, so tests can run the jobs at any moment. Every job is idempotent and bounded.

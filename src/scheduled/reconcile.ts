@@ -1,6 +1,6 @@
 /**
  * The reconciler: converges each hook's two copies of its state, D1's row and its EndpointDO's
- * config (docs/architecture.md, "Who owns what"). Each run visits the next window of RECONCILE_BATCH
+ * config (docs/architecture.md#who-owns-what). Each run visits the next window of RECONCILE_BATCH
  * hooks in id order, chosen from the run's time slot, so successive runs cover every hook in turn.
  * Per hook, one DO call (reconcile) that
  *  - takes D1's config if the DO holds an older version (a push that failed);

@@ -1,4 +1,4 @@
-/** /v1/hooks: CRUD and lifecycle operations (DESIGN §5, §6). Another tenant's hook is a 404. */
+/** /v1/hooks: CRUD and lifecycle operations (docs/architecture.md#hooks, #api). Another tenant's hook is a 404. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../../core/policy";
 import { Hook, HookCreate, HookId, HookUpdate } from "../../core/schemas";

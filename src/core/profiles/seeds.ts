@@ -1,6 +1,6 @@
 /**
  * The five seed systems' envelopes and signature headers, each exactly as its document says
- * (../shared/seeds). Every one signs with hex HMAC-SHA256 keyed by the secret's UTF-8 bytes.
+ * (the vendors' own webhook documentation; docs/migrate/ names each one). Every one signs with hex HMAC-SHA256 keyed by the secret's UTF-8 bytes.
  */
 import { checkPlainSecret, hexHmac, iso, isoSeconds, newHexSecret } from "./hex";
 import type { OutboundEvent, Profile, ProfileName } from "./types";

@@ -1,4 +1,4 @@
-/** What every signature/envelope profile gets and returns (DESIGN §4). */
+/** What every signature/envelope profile gets and returns (docs/architecture.md#profiles-envelope-and-signature). */
 export interface OutboundEvent {
   id: string;
   type: string;
@@ -32,6 +32,18 @@ export interface Profile {
   checkSecret(secret: string): string | null;
   /** May a hook of this profile have no secret at all (then no signature header is sent)? */
   secretOptional: boolean;
+  /** Response statuses that count as delivered, inclusive (default 200–299). */
+  successStatuses?: readonly [lowest: number, highest: number];
+  /** The validation a new hook gets when it names none (default "none"). */
+  defaultValidation?: "handshake" | "none";
+  /** Days until a new hook expires when it gives no expires_at (default: DEFAULT_HOOK_TTL_DAYS). */
+  defaultTtlDays?: number;
+}
+
+/** Whether `status` counts as delivered for this profile. */
+export function isSuccessStatus(profile: Pick<Profile, "successStatuses">, status: number): boolean {
+  const [lo, hi] = profile.successStatuses ?? [200, 299];
+  return status >= lo && status <= hi;
 }
 
 /** `itwin` is iTwin Webhooks API v1 (the seed's version); `itwin_v2` is v2, with its own event names and envelope. */

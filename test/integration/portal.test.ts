@@ -256,3 +256,39 @@ describe("capabilities", () => {
     expect((await json(call(`/v1/hooks/${a.id}`, { key: t.key }))).enabled).toBe(true);
   });
 });
+
+describe("the session routes in /v1", () => {
+  const routes = [
+    { method: "POST", path: "/v1/portal/sessions", body: { channel: "a" } },
+    { method: "DELETE", path: "/v1/portal/sessions/psn_01JD0000000000000000000000" },
+    { method: "GET", path: "/v1/portal/settings" },
+    { method: "PUT", path: "/v1/portal/settings", body: { allowed_origins: [] } },
+  ];
+
+  it("need a live key with webhook:manage: 401 without one, 403 with deliveries:read or events:publish only", async () => {
+    const t = await newTenant();
+    for (const r of routes) {
+      const send = (key: string | null) => call(r.path, { method: r.method, key, body: r.body });
+      for (const key of [null, "hk_notakey"]) {
+        const res = await send(key);
+        expect(res.status, `${r.method} ${r.path}`).toBe(401);
+        expect(res.headers.get("content-type")).toBe("application/problem+json");
+      }
+      for (const key of [t.readKey, t.publishKey]) expect((await send(key)).status, `${r.method} ${r.path}`).toBe(403);
+      expect((await send(t.manageKey)).status, `${r.method} ${r.path}`).toBeLessThan(500);
+    }
+  });
+
+  it("are in the OpenAPI document with their error responses", async () => {
+    const doc = await json(call("/openapi.json"));
+    const ops = [["post", "/v1/portal/sessions"], ["delete", "/v1/portal/sessions/{id}"], ["get", "/v1/portal/settings"], ["put", "/v1/portal/settings"]] as const;
+    for (const [method, path] of ops) {
+      const op = doc.paths[path]?.[method];
+      expect(op, `${method} ${path}`).toBeDefined();
+      expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(["401", "403"]));
+      expect(op.security).toEqual([{ apiKey: [] }]);
+    }
+    expect(doc.components.schemas.PortalSessionCreate.properties).toHaveProperty("ttl_s");
+    expect(doc.components.schemas.PortalSession.required).toEqual(expect.arrayContaining(["url", "token", "expires_at"]));
+  });
+});

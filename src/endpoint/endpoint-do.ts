@@ -62,7 +62,9 @@ export class EndpointDO extends DurableObject<Env> {
   /** This instance: lease ids carry it, so a report can tell a lease it never issued from a stale one. */
   private readonly epoch = crypto.randomUUID().slice(0, 8);
   /** Deliveries admitted with `hold` and not written yet, as they were admitted. */
-  private readonly unsaved = new Map<string, { item: AdmitItem; delivery: Delivery }>();
+  private readonly unsaved = new Map<string, { item: AdmitItem; delivery: Delivery; holder: string }>();
+  /** Which holding caller each lease was handed to (a report from it continues its drain). */
+  private readonly leaseHolder = new Map<string, string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, instrument(env));
@@ -107,7 +109,7 @@ export class EndpointDO extends DurableObject<Env> {
       want,
       deliveries: [...fresh.values()].map((it) => ({ id: it.id, eventId: it.eventId, publishedAt: it.publishedAt, index: it.index, createdAt: clock.now })),
     };
-    const grants = await this.run(input, clock, fresh, hold);
+    const grants = await this.run(input, clock, fresh, hold ? crypto.randomUUID() : null);
     return { admitted: fresh.size, duplicates: items.length - fresh.size, grants };
   }
 
@@ -124,7 +126,8 @@ export class EndpointDO extends DurableObject<Env> {
         throw new Error("lease from a previous instance of this endpoint: redeliver its message");
       }
     }
-    return this.run({ type: "report", reports, want }, this.clock());
+    const holder = reports.map((r) => this.leaseHolder.get(r.leaseId)).find((h) => h !== undefined) ?? null;
+    return this.run({ type: "report", reports, want }, this.clock(), undefined, holder);
   }
 
   /** Turn released leases into grants (a consumer picked up a drain job). */
@@ -285,7 +288,8 @@ export class EndpointDO extends DurableObject<Env> {
    * side effects → alarm. Every SQL write of one call happens before its first await, so rows, the
    * summary and the aggregates commit together. `fresh`: deliveries first seen here (inserted).
    */
-  private async run(input: Input, clock: Clock, fresh = new Map<string, AdmitItem>(), hold = false): Promise<Grant[]> {
+  /** `holder`: the holding caller this run serves (admit with hold, or its later reports), if any. */
+  private async run(input: Input, clock: Clock, fresh = new Map<string, AdmitItem>(), holder: string | null = null): Promise<Grant[]> {
     const want = "want" in input ? input.want : 0;
     const handOut: Extract<Effect, { type: "grant" }>[] = [];
     const after: Effect[] = [];
@@ -294,7 +298,7 @@ export class EndpointDO extends DurableObject<Env> {
     let decision = decide(this.state, input, clock);
     for (let pages = 0; ; pages++) {
       this.state = decision.state;
-      this.persist(decision.effects, clock, fresh, hold, hours, handOut, after);
+      this.persist(decision.effects, clock, fresh, input.type === "admit" ? holder : null, hours, handOut, after);
       if (pages >= 4 || !needsPage(this.state)) break;
       const rows = this.store.page(this.state, pageSize(this.state));
       if (rows.length === 0) {
@@ -306,7 +310,8 @@ export class EndpointDO extends DurableObject<Env> {
       decision = decide(this.state, { type: "page", deliveries: rows, want: Math.max(0, want - handOut.length) }, clock);
     }
     this.peakInMemory = Math.max(this.peakInMemory, inMemory(this.state).length);
-    this.flushUnsaved(handOut.length === 0, clock.now);
+    if (holder) for (const g of handOut) this.leaseHolder.set(g.leaseId, holder);
+    this.flushUnsaved(handOut.length === 0 ? holder : undefined, clock.now);
     this.store.addStats(hours);
     this.store.saveMeta(this.state, new Set(this.unsaved.keys()));
 
@@ -329,7 +334,7 @@ export class EndpointDO extends DurableObject<Env> {
    * they are not written yet (see admit).
    */
   private persist(
-    effects: Effect[], clock: Clock, fresh: Map<string, AdmitItem>, hold: boolean, hours: Map<number, HourStats>,
+    effects: Effect[], clock: Clock, fresh: Map<string, AdmitItem>, hold: string | null, hours: Map<number, HourStats>,
     handOut: Extract<Effect, { type: "grant" }>[], after: Effect[],
   ) {
     const ordering = this.state.config?.ordering;
@@ -370,7 +375,7 @@ export class EndpointDO extends DurableObject<Env> {
       if (this.isNew(d.id, fresh)) {
         const it = fresh.get(d.id)!;
         if (d.outOfOrder) hour(clock.now).outOfOrder++;
-        if (hold) this.unsaved.set(d.id, { item: it, delivery: d });
+        if (hold) this.unsaved.set(d.id, { item: it, delivery: d, holder: hold });
         else this.store.insert(d, ordering, it.event, clock.now, first);
       } else if (unsaved) {
         // held and now retried (or otherwise changed): it is written from here on
@@ -390,17 +395,22 @@ export class EndpointDO extends DurableObject<Env> {
   private readonly seen = new Set<string>();
 
   /**
-   * Held deliveries are written as pending once the caller that holds their message is done with
-   * this hook (it took no grant in this call: its drain ends here), and any that left memory
-   * (evicted from the window by earlier-sorting arrivals) at once.
+   * Held deliveries are written as pending as soon as no caller is working through them: those of a
+   * holder whose call took no grant (its drain of this hook ends here, `done`), those of any holder
+   * with no lease out any more (it went away; checked on runs that serve no holder: the alarm,
+   * claims, configure), and any that left memory (evicted from the window by earlier arrivals).
    */
-  private flushUnsaved(callerDone: boolean, now: number) {
+  private flushUnsaved(done: string | null | undefined, now: number) {
     this.seen.clear();
+    const live = new Set(this.state.inFlight.map((d) => d.leaseId));
+    for (const lease of this.leaseHolder.keys()) if (!live.has(lease)) this.leaseHolder.delete(lease);
     if (this.unsaved.size === 0) return;
+    const working = new Set(this.leaseHolder.values());
     const held = new Map(inMemory(this.state).map((d) => [d.id, d]));
-    for (const [id, { item, delivery }] of this.unsaved) {
+    for (const [id, { item, delivery, holder }] of this.unsaved) {
       const current = held.get(id);
-      if (current && !callerDone) continue;
+      const abandoned = done === holder || (done === null && !working.has(holder));
+      if (current && !abandoned) continue;
       this.store.insert(current ?? delivery, this.state.config?.ordering, item.event, now, null);
       this.unsaved.delete(id);
     }

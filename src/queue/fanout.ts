@@ -12,7 +12,7 @@
 import { hookMatches } from "../core/filters";
 import { newId } from "../core/ids";
 import type { OutboundEvent } from "../core/profiles";
-import { FANOUT_CHUNK, FANOUT_TENANT_CONCURRENCY, ROUTING_PAGE } from "../core/policy";
+import { FANOUT_CHUNK, FANOUT_TENANT_CONCURRENCY, ROUTING_PAGE, WINDOW_FILL } from "../core/policy";
 import { EventMessage, EventPack, type DeliveryJob } from "../core/schemas";
 import { endpointStub, hookConfigsByIds, routableHooksPage, routedHooksByIds, toHookConfig } from "../db/hooks";
 import type { Env } from "../env";
@@ -82,10 +82,10 @@ export async function handleEventsBatch(batch: MessageBatch<unknown>, env: Env, 
   const worker = async () => {
     while (next < byTenant.length) {
       const [tenantId, msgs] = byTenant[next++]!;
-      const { grants, failed, messagesOf } = await fanOutTenant(env, tenantId, msgs, slots, chunk);
-      // Admits were held (EndpointDO.admit): a message is settled once its grants are reported.
+      // Admits are held (EndpointDO.admit): a message is settled once its grants are reported.
       drains.push((async () => {
-        for (const hookId of await runGrants(env, grants, budget)) {
+        const { failed, messagesOf, lost } = await fanOutTenant(env, tenantId, msgs, slots, chunk, budget);
+        for (const hookId of lost) {
           for (const id of messagesOf.get(hookId) ?? []) if (!failed.has(id)) failed.set(id, "a delivery's outcome could not be recorded");
         }
         // a message is acked when every event it carries is settled, else retried whole (admit is idempotent)
@@ -107,8 +107,9 @@ export async function handleEventsBatch(batch: MessageBatch<unknown>, env: Env, 
  * messages that must be retried, with why.
  */
 async function fanOutTenant(
-  env: Env, tenantId: string, msgs: Valid[], slots: Slots, chunk: number,
-): Promise<{ grants: Grant[]; failed: Map<string, string>; messagesOf: Map<string, string[]> }> {
+  env: Env, tenantId: string, msgs: Valid[], slots: Slots, chunk: number, budget: Budget,
+): Promise<{ failed: Map<string, string>; messagesOf: Map<string, string[]>; lost: Set<string> }> {
+  const lost = new Set<string>();
   const failed = new Map<string, string>();
   const messagesOf = new Map<string, string[]>();
   let matched: Map<string, string[]>;
@@ -117,7 +118,7 @@ async function fanOutTenant(
   } catch (err) {
     log("error", "fan-out: routing read failed, this tenant's messages retried", { tenant_id: tenantId, messages: msgs.length, error: errorText(err) });
     for (const { key } of msgs) failed.set(key, `routing read failed: ${errorText(err)}`);
-    return { grants: [], failed, messagesOf };
+    return { failed, messagesOf, lost };
   }
 
   const work = new Map<string, { items: AdmitItem[]; events: Map<string, EventMessage> }>();
@@ -152,7 +153,7 @@ async function fanOutTenant(
       failed.set(key, `fan-out chunk send failed: ${errorText(err)}`);
     }
   }
-  if (work.size === 0) return { grants: [], failed, messagesOf };
+  if (work.size === 0) return { failed, messagesOf, lost };
 
   let configs: Map<string, HookConfig>;
   try {
@@ -160,7 +161,7 @@ async function fanOutTenant(
   } catch (err) {
     log("error", "fan-out: hook config read failed, this tenant's messages retried", { tenant_id: tenantId, error: errorText(err) });
     for (const w of work.values()) for (const id of w.events.keys()) failed.set(id, `hook config read failed: ${errorText(err)}`);
-    return { grants: [], failed, messagesOf };
+    return { failed, messagesOf, lost };
   }
   // A hook deleted between the two reads has nothing to admit.
   const ready: Work[] = [];
@@ -168,15 +169,15 @@ async function fanOutTenant(
     const config = configs.get(hookId);
     if (config) ready.push({ hookId, config, ...w });
   }
-  const { grants, failures } = await admitAll(env, ready, true);
   for (const w of ready) messagesOf.set(w.hookId, [...w.events.keys()]);
+  const failures = await admitAndDeliver(env, ready, budget, lost);
   for (const { work: w, error } of failures) {
     for (const [msgId, ev] of w.events) {
       const why = await splitShare(env, ev, w.hookId, error);
       if (why) failed.set(msgId, why);
     }
   }
-  return { grants, failed, messagesOf };
+  return { failed, messagesOf, lost };
 }
 
 /** Which routable hooks of the tenant each message goes to (by message id). */
@@ -220,8 +221,43 @@ export async function splitShare(env: Env, event: EventMessage, hookId: string, 
   }
 }
 
+/**
+ * Per hook, admit its items a window's worth at a time, held (EndpointDO.admit: nothing is written
+ * for a delivery that succeeds while its message is held), and deliver what each admit grants
+ * before admitting the next — so a big batch never spills out of the object's window into
+ * writes. Hooks proceed concurrently, a bounded number at a time. Returns the hooks whose admit
+ * failed, with the error; adds to `lost` the hooks whose outcomes could not be reported.
+ */
+export async function admitAndDeliver(env: Env, work: Work[], budget: Budget, lost: Set<string>, concurrency = 50): Promise<{ work: Work; error: string }[]> {
+  const failures: { work: Work; error: string }[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < work.length) {
+      const w = work[next++]!;
+      const stub = endpointStub(env.ENDPOINTS, w.hookId);
+      for (let i = 0; i < w.items.length; i += WINDOW_FILL) {
+        const part = w.items.slice(i, i + WINDOW_FILL);
+        let grants: Grant[];
+        try {
+          grants = (await stub.admit(w.config, part, budget.take(part.length), true)).grants;
+        } catch (err) {
+          log("error", "admit failed", { hook_id: w.hookId, tenant_id: w.config.tenantId, error: errorText(err) });
+          failures.push({ work: w, error: errorText(err) });
+          break;
+        }
+        if (grants.length && (await runGrants(env, grants, budget)).size) {
+          lost.add(w.hookId);
+          break;
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, work.length) }, worker));
+  return failures;
+}
+
 /** Admit every hook's items, a bounded number at a time; failing hooks are returned with the error. */
-export async function admitAll(env: Env, work: Work[], hold = false, concurrency = 50): Promise<{ grants: Grant[]; failures: { work: Work; error: string }[] }> {
+export async function admitAll(env: Env, work: Work[], concurrency = 50): Promise<{ grants: Grant[]; failures: { work: Work; error: string }[] }> {
   const grants: Grant[] = [];
   const failures: { work: Work; error: string }[] = [];
   let next = 0;
@@ -229,7 +265,7 @@ export async function admitAll(env: Env, work: Work[], hold = false, concurrency
     while (next < work.length) {
       const w = work[next++]!;
       try {
-        const res = await endpointStub(env.ENDPOINTS, w.hookId).admit(w.config, w.items, w.items.length, hold);
+        const res = await endpointStub(env.ENDPOINTS, w.hookId).admit(w.config, w.items, w.items.length);
         grants.push(...res.grants);
       } catch (err) {
         log("error", "admit failed", { hook_id: w.hookId, tenant_id: w.config.tenantId, error: errorText(err) });

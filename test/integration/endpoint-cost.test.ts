@@ -52,6 +52,22 @@ describe("rows written per delivery (SQL cursor counts)", () => {
     expect(n).toBe(12);
   });
 
+  it("a second caller whose admit gets no grant writes its own deliveries, not those the first still holds", async () => {
+    const n = await rowsWritten("two-holders", {}, async (o) => {
+      const now = Date.now();
+      const cfg = config(o.snapshot().state.config!.hookId);
+      const a = await o.admit(cfg, Array.from({ length: 20 }, (_, i) => item(i, now)), 20, true);
+      expect(a.grants).toHaveLength(10); // max_in_flight
+      const b = await o.admit(cfg, Array.from({ length: 5 }, (_, i) => item(100 + i, now)), 5, true);
+      expect(b.grants).toEqual([]); // no lease free: B is done, its 5 are written as pending (row + queue index)
+      let grants = a.grants;
+      while (grants.length) grants = await o.report(grants.map((g) => ({ leaseId: g.leaseId, outcome: outcome(true) })), 10);
+    });
+    // B: 5 × 2 (pending: row + queue-index entry) + 5 × 2 (finished: row + queue-index removal);
+    // A: 20 × 1 (finished, written once); the remaining 2: the summary and the hour's stats rows
+    expect(n).toBe(5 * 2 + 5 * 2 + 20 + 2);
+  });
+
   it("one delivery that fails once and then succeeds: written as pending when retried, then finished", async () => {
     let grants: Grant[] = [];
     const n = await rowsWritten("retry", {}, async (o, released) => {

@@ -2,7 +2,7 @@
  * Per-tenant limits (issue 15, finding 1): how many hooks and live one-off targets a tenant may
  * have, and how large one hook definition may be. Values come from env vars with the defaults in
  * core/policy.ts (env.ts `tenantQuotas`). Every route that creates or changes a hook goes through
- * hook-service, which calls these.
+ * the hook service (src/hooks/service.ts), which calls these.
  */
 import { and, count, eq } from "drizzle-orm";
 import { db } from "../db/hooks";

@@ -19,7 +19,7 @@ import { endpointStub, toHookConfig } from "../db/hooks";
 import type { HookRow } from "../db/schema";
 import type { Env } from "../env";
 import { notFound } from "../errors";
-import { createHook, deleteHook, rotateSecret, updateHook } from "../api/hook-service";
+import { createHook, deleteHook, rotateSecret, updateHook } from "../hooks/service";
 import { aliased, byAlias, compatRouter, nextNumericAlias, parse } from "./shared";
 
 const Event = z.enum(EVENT_PRESETS.bimdata as [string, ...string[]]);

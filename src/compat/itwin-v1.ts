@@ -11,7 +11,7 @@
  */
 import type { Context } from "hono";
 import { z } from "zod";
-import { activateHook, createHook, deactivateHook, deleteHook } from "../api/hook-service";
+import { activateHook, createHook, deactivateHook, deleteHook } from "../hooks/service";
 import type { AppEnv } from "../api/types";
 import { sha256Hex, timingSafeEqual } from "../core/crypto";
 import { ITWIN_TTL_DAYS } from "../core/policy";

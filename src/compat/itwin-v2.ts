@@ -10,7 +10,7 @@
  */
 import type { Context } from "hono";
 import { z } from "zod";
-import { activateHook, createHook, deactivateHook, deleteHook, rotateSecret, updateHook } from "../api/hook-service";
+import { activateHook, createHook, deactivateHook, deleteHook, rotateSecret, updateHook } from "../hooks/service";
 import type { AppEnv } from "../api/types";
 import type { HookRow } from "../db/schema";
 import { invalid } from "../errors";

@@ -6,7 +6,7 @@
  */
 import { EVENT_PRESETS } from "../core/presets";
 import { invalid } from "../errors";
-import { createHook, deleteHook } from "../api/hook-service";
+import { createHook, deleteHook } from "../hooks/service";
 import { aliased, byAlias, compatRouter, nextNumericAlias } from "./shared";
 
 const app = compatRouter();

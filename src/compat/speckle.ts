@@ -20,7 +20,7 @@ import {
 } from "graphql";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
-import { createHook, deleteHook, rotateSecret, updateHook } from "../api/hook-service";
+import { createHook, deleteHook, rotateSecret, updateHook } from "../hooks/service";
 import { admit, authenticateKey, bearer } from "../api/middleware/auth";
 import type { AppEnv } from "../api/types";
 import { EventPattern } from "../core/schemas";

@@ -9,7 +9,7 @@ import { DAY_MS } from "../../core/time";
 import { endpointStub, getHook, toHookConfig } from "../../db/hooks";
 import type { Env } from "../../env";
 import { invalid, notFound } from "../../errors";
-import { hookOr404, resendDelivery, sendTestPing } from "../hook-service";
+import { hookOr404, resendDelivery, sendTestPing } from "../../hooks/service";
 import { keyAuth } from "../middleware/auth";
 import { problems } from "../openapi";
 import { router } from "../router";

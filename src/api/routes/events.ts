@@ -12,7 +12,7 @@ import { takeRate } from "../../db/rate-windows";
 import { eventTypes } from "../../db/schema";
 import type { Env } from "../../env";
 import { AppError, forbidden, invalid, rateLimited } from "../../errors";
-import { createHook } from "../hook-service";
+import { createHook } from "../../hooks/service";
 import { keyAuth } from "../middleware/auth";
 import { problems } from "../openapi";
 import { router } from "../router";

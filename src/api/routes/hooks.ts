@@ -2,9 +2,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../../core/policy";
 import { Hook, HookCreate, HookId, HookUpdate } from "../../core/schemas";
-import { listHooks, toHookOut } from "../../db/hooks";
+import { listHooks } from "../../db/hooks";
+import { toHookOut } from "../views";
 import { AppError } from "../../errors";
-import { activateHook, createHook, deactivateHook, deleteHook, hookOr404, revalidate, rotateSecret, updateHookIssuing } from "../hook-service";
+import { activateHook, createHook, deactivateHook, deleteHook, hookOr404, revalidate, rotateSecret, updateHookIssuing } from "../../hooks/service";
 import { keyAuth } from "../middleware/auth";
 import { QUOTAS_DOC } from "../tenant-quotas";
 import { problems } from "../openapi";

@@ -187,7 +187,7 @@ describe("cross-site requests", () => {
     const site = await call(`${base}/hooks/${a.id}/deactivate`, { method: "POST", headers: { ...FORM, "sec-fetch-site": "cross-site" } });
     expect(site.status).toBe(403);
     // Origin: null (a sandboxed frame, a no-referrer page) is taken only with Sec-Fetch-Site: same-origin
-    for (const headers of [{ origin: "null" }, { origin: "null", "sec-fetch-site": "same-site" }, { origin: "null", "sec-fetch-site": "cross-site" }]) {
+    for (const headers of [{ origin: "null" }, { origin: "null", "sec-fetch-site": "same-site" }, { origin: "null", "sec-fetch-site": "cross-site" }] as Record<string, string>[]) {
       expect((await call(`${base}/hooks/${a.id}/deactivate`, { method: "POST", headers: { ...FORM, ...headers } })).status, JSON.stringify(headers)).toBe(403);
     }
     for (const path of [`/portal/hooks/${a.id}/deactivate`, `/portal//hooks/${a.id}/deactivate`, `/portal/hlp_/hooks/${a.id}/deactivate`]) {

@@ -4,7 +4,10 @@
  * masked), delivery filters and pages.
  */
 import { describe, expect, it } from "vitest";
-import { boxUrl, call, createHook, json, newBox, newTenant, publish, received, script, waitFor, atLeast, type Tenant } from "../helpers";
+import { boxUrl, call, createHook, json, newBox, newTenant, publish, received, script, waitFor, atLeast, type Received, type Tenant } from "../helpers";
+
+/** The POSTs a receiver saw after its first one. */
+const laterPosts = (log: Received[]) => log.filter((r) => r.method === "POST").slice(1);
 
 const FORM = { "content-type": "application/x-www-form-urlencoded", origin: "http://hookline.test" };
 
@@ -136,5 +139,44 @@ describe("hook page", () => {
     expect(failed).toContain("No deliveries match these filters.");
     expect((await call(`/dashboard/hooks/${hook.id}?status=lost`, { headers: { cookie } })).status).toBe(422);
     expect((await call(`/dashboard/hooks/${hook.id}?cursor=nonsense`, { headers: { cookie } })).status).toBe(422);
+  });
+});
+
+describe("portal actions", () => {
+  it("rotates the secret (shown once), recovers failed deliveries since a time, edits and deletes, all inside the channel", async () => {
+    const t = await newTenant();
+    const box = newBox("pact");
+    await script(box, [{ status: 503, body: "down" }]);
+    const hook = await createHook(t, { url: boxUrl(box), channels: ["acme"], retry_schedule: [0], order_window_ms: 0 });
+    await publish(t, { type: "invoice.paid", channel: "acme", data: { n: 1 } });
+    await waitFor(box, atLeast(1));
+    await settled(t, hook.id, 1);
+    const s = await json(call("/v1/portal/sessions", { key: t.key, body: { channel: "acme" } }));
+    const base = new URL(s.url).pathname;
+    const go = (path: string, form: Record<string, string> = {}) => call(base + path, { method: "POST", raw: new URLSearchParams(form).toString(), headers: FORM });
+
+    const rotated = await go(`/hooks/${hook.id}/rotate`);
+    expect(rotated.status).toBe(200);
+    expect(rotated.headers.get("cache-control")).toBe("no-store");
+    const secret = /data-secret="true">(whsec_[^<]+)</.exec(await rotated.text())![1]!;
+    expect(secret).not.toBe(hook.secret);
+
+    expect((await go(`/hooks/${hook.id}/recover`, { since: "yesterday" })).status).toBe(422);
+    const since = new Date(Date.now() - 3600_000).toISOString().slice(0, 16);
+    const recovered = await go(`/hooks/${hook.id}/recover`, { since });
+    expect(recovered.status).toBe(303);
+    expect(recovered.headers.get("location")).toBe(`${base}/hooks/${hook.id}?done=recovered`);
+    expect(await (await call(recovered.headers.get("location")!)).text()).toContain("Failed deliveries queued again.");
+    const [again] = laterPosts(await waitFor(box, atLeast(2)));
+    expect(JSON.parse(again!.body).data).toEqual({ n: 1 });
+
+    const edited = await go(`/hooks/${hook.id}/edit`, { url: hook.url, description: "renamed in the portal", channels: "other" });
+    expect(edited.status).toBe(303);
+    expect(await json(call(`/v1/hooks/${hook.id}`, { key: t.key }))).toMatchObject({ description: "renamed in the portal", channels: ["acme"] });
+
+    const deleted = await go(`/hooks/${hook.id}/delete`);
+    expect(deleted.status).toBe(303);
+    expect(deleted.headers.get("location")).toBe(`${base}?done=deleted`);
+    expect((await call(`/v1/hooks/${hook.id}`, { key: t.key })).status).toBe(404);
   });
 });

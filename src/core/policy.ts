@@ -87,10 +87,13 @@ export const MAX_EVENT_DATA_DEPTH = 64;
 export const FANOUT_CHUNK = 100;
 /**
  * Deliveries one consumer invocation may make before leaving the rest to the DO to release:
- * each costs a fetch and a report (2 subrequests); Workers Paid allows 10,000 subrequests per
- * invocation, so 2,000 (plus ≤ 100 admits) stays well inside it. Bounded in time too (docs/architecture.md#the-flow-of-one-event).
+ * each costs a fetch and at most one report (2 subrequests); Workers Paid allows 10,000
+ * subrequests per invocation (Workers limits page, read 2026-11-24), so 4,000 plus the admits
+ * stays inside it. Past it, deliveries are stored and drained through hookline-deliveries, which
+ * costs 4 rows written each instead of 1 (bench/RESULTS.md), so the budget is as large as is safe.
+ * Bounded in time too.
  */
-export const DRAIN_MAX_DELIVERIES = 2000;
+export const DRAIN_MAX_DELIVERIES = 4000;
 export const DRAIN_MAX_MS = 25_000;
 
 /** Rotated secrets stay valid for 24 h (docs/architecture.md#profiles-envelope-and-signature). */

@@ -2388,7 +2388,58 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The live portal sessions (newest first, at most 100), to find one to revoke; never their links */
+        get: {
+            parameters: {
+                query?: {
+                    channel?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Live sessions */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["PortalSessionInfo"][];
+                        };
+                    };
+                };
+                /** @description Missing or invalid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Key lacks the scope */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         put?: never;
         /** Mint a consumer-portal link for one channel (short-lived, revocable) */
         post: {
@@ -4850,6 +4901,13 @@ export interface components {
                 name?: string;
                 accent_color?: string;
             };
+        };
+        PortalSessionInfo: {
+            id: string;
+            channel: string;
+            capabilities: ("read" | "manage" | "deliver")[];
+            created_at: string;
+            expires_at: string;
         };
         PortalSettings: {
             /** @description Origins that may embed the portal in an iframe (its CSP frame-ancestors). Empty: it cannot be framed. */

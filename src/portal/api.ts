@@ -10,7 +10,7 @@ import { problems } from "../api/openapi";
 import { router } from "../api/router";
 import { notFound } from "../errors";
 import {
-  PORTAL_CAPABILITIES, PORTAL_DEFAULT_TTL_S, PORTAL_MAX_TTL_S, mintSession, portalOrigins, revokeSession, setPortalOrigins,
+  PORTAL_CAPABILITIES, PORTAL_DEFAULT_TTL_S, PORTAL_MAX_TTL_S, liveSessions, mintSession, portalOrigins, revokeSession, setPortalOrigins,
 } from "./sessions";
 
 const security = [{ apiKey: [] }];
@@ -74,6 +74,31 @@ app.openapi(
     const { row, token, url } = await mintSession(c.env, c.get("tenantId"), c.get("keyId"), c.req.valid("json"));
     c.header("cache-control", "no-store");
     return c.json({ id: row.id, url, token, expires_at: new Date(row.expiresAt).toISOString(), channel: row.channel, capabilities: row.capabilities as typeof PORTAL_CAPABILITIES[number][] }, 201);
+  },
+);
+
+const PortalSessionInfo = z
+  .object({
+    id: z.string(), channel: z.string(), capabilities: z.array(z.enum(PORTAL_CAPABILITIES)),
+    created_at: z.string(), expires_at: z.string(),
+  })
+  .openapi("PortalSessionInfo");
+
+app.openapi(
+  createRoute({
+    method: "get", path: "/sessions", tags: ["Portal"], security, middleware: [manage] as const,
+    summary: "The live portal sessions (newest first, at most 100), to find one to revoke; never their links",
+    request: { query: z.strictObject({ channel: z.string().min(1).max(200).optional() }) },
+    responses: { 200: { description: "Live sessions", ...json(z.object({ data: z.array(PortalSessionInfo) })) }, ...problems(401, 403, 422) },
+  }),
+  async (c) => {
+    const rows = await liveSessions(c.env, c.get("tenantId"), c.req.valid("query").channel, 100);
+    return c.json({
+      data: rows.map((r) => ({
+        id: r.id, channel: r.channel, capabilities: r.capabilities as typeof PORTAL_CAPABILITIES[number][],
+        created_at: new Date(r.createdAt).toISOString(), expires_at: new Date(r.expiresAt).toISOString(),
+      })),
+    }, 200);
   },
 );
 

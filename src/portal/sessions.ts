@@ -9,7 +9,7 @@
  * session or revoking the key ends it at once, and a claim that names another tenant or channel
  * than its row is refused.
  */
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import { openClaims, sealClaims } from "../core/crypto";
 import { newId } from "../core/ids";
 import { db } from "../db/hooks";
@@ -86,6 +86,14 @@ export async function mintSession(env: Env, tenantId: string, keyId: string, inp
   await db(env.DB).insert(portalSessions).values(row);
   const token = tokenOfSeal(await sealClaims<Claims>(env.ENCRYPTION_KEY, "portal-session", { sid: id, tid: tenantId, ch: input.channel }, expiresAt));
   return { row, token, url: `${settings(env).publicUrl}/portal/${token}` };
+}
+
+/** The tenant's live sessions (not revoked, not expired), newest first; of one channel when given. */
+export async function liveSessions(env: Env, tenantId: string, channel: string | undefined, limit: number, now = Date.now()): Promise<PortalSessionRow[]> {
+  const live = and(eq(portalSessions.tenantId, tenantId), isNull(portalSessions.revokedAt), gt(portalSessions.expiresAt, now));
+  return db(env.DB).select().from(portalSessions)
+    .where(channel === undefined ? live : and(live, eq(portalSessions.channel, channel)))
+    .orderBy(desc(portalSessions.createdAt)).limit(limit);
 }
 
 /** Ends a session of this tenant; false when there is none (or it is another tenant's). */

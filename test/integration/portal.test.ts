@@ -141,8 +141,13 @@ describe("tokens that are refused", () => {
     expect((await call(pathOf(s.url))).status).toBe(200);
     const other = await newTenant();
     expect((await call(`/v1/portal/sessions/${s.id}`, { key: other.key, method: "DELETE" })).status).toBe(404);
+    const listed = await json(call("/v1/portal/sessions?channel=a", { key: t.key }));
+    expect(listed.data.map((x: any) => x.id)).toEqual([s.id]);
+    expect(JSON.stringify(listed)).not.toContain(s.token);
+    expect((await json(call("/v1/portal/sessions", { key: other.key }))).data).toEqual([]);
     expect((await call(`/v1/portal/sessions/${s.id}`, { key: t.key, method: "DELETE" })).status).toBe(204);
     expect((await call(pathOf(s.url))).status).toBe(401);
+    expect((await json(call("/v1/portal/sessions", { key: t.key }))).data).toEqual([]);
 
     const byManage = await session(t, { channel: "a" }, t.manageKey);
     expect((await call(pathOf(byManage.url))).status).toBe(200);
@@ -260,6 +265,7 @@ describe("capabilities", () => {
 describe("the session routes in /v1", () => {
   const routes = [
     { method: "POST", path: "/v1/portal/sessions", body: { channel: "a" } },
+    { method: "GET", path: "/v1/portal/sessions" },
     { method: "DELETE", path: "/v1/portal/sessions/psn_01JD0000000000000000000000" },
     { method: "GET", path: "/v1/portal/settings" },
     { method: "PUT", path: "/v1/portal/settings", body: { allowed_origins: [] } },
@@ -281,7 +287,7 @@ describe("the session routes in /v1", () => {
 
   it("are in the OpenAPI document with their error responses", async () => {
     const doc = await json(call("/openapi.json"));
-    const ops = [["post", "/v1/portal/sessions"], ["delete", "/v1/portal/sessions/{id}"], ["get", "/v1/portal/settings"], ["put", "/v1/portal/settings"]] as const;
+    const ops = [["post", "/v1/portal/sessions"], ["get", "/v1/portal/sessions"], ["delete", "/v1/portal/sessions/{id}"], ["get", "/v1/portal/settings"], ["put", "/v1/portal/settings"]] as const;
     for (const [method, path] of ops) {
       const op = doc.paths[path]?.[method];
       expect(op, `${method} ${path}`).toBeDefined();

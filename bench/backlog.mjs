@@ -9,11 +9,11 @@
 // Writes the `backlog` key of bench/results.json and a section of bench/RESULTS.md.
 // Traffic stays on 127.0.0.1; a hard stop after 15 minutes.
 import { randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import http from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, json, readResults, round, sleep, startWorker } from "./lib.mjs";
+import { freePort, json, readResults, replaceSection, round, sleep, startWorker } from "./lib.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const N = Number(process.env.BACKLOG_N ?? 200_000);
@@ -179,8 +179,7 @@ async function main() {
 function writeResultsSection(b) {
   const f = (x) => (x === null || x === undefined ? "–" : x);
   const rows = b.publish_blocks.map((x) => `| ${x.pending_before.toLocaleString("en")} | ${x.seconds} | ${x.events_per_s} |`).join("\n");
-  const section = `<!-- backlog:start -->
-## Backlog at production size (\`npm run bench:backlog\`, ${new Date().toISOString().slice(0, 10)})
+  const section = `## Backlog at production size (\`npm run bench:backlog\`, ${new Date().toISOString().slice(0, 10)})
 
 One strict hook, receiver refusing connections while ${b.n.toLocaleString("en")} events are published
 (\`POST /v1/events/batch\`, 100 per request), then wrangler dev restarted over the same state and the
@@ -197,12 +196,9 @@ ${rows}
 | delivered / in publish order / repeated after a 2xx | ${b.delivered} / ${b.in_order} / ${b.repeated_after_2xx} | ${b.n} / true / 0 |
 | most deliveries the Durable Object held in memory | ${b.peak_window} | constant (window ${256} + one strict sequence) |
 | rows read by the cold start at ${b.n.toLocaleString("en")} pending | ${b.cold_start_rows_read} | ≤ window |
-<!-- backlog:end -->
 `;
-  const path = join(here, "RESULTS.md");
-  const md = readFileSync(path, "utf8");
-  const re = /<!-- backlog:start -->[\s\S]*<!-- backlog:end -->\n?/;
-  writeFileSync(path, re.test(md) ? md.replace(re, section) : md + "\n" + section);
+  replaceSection(join(here, "RESULTS.md"), "backlog", section);
+  replaceSection(join(here, "..", "README.md"), "backlog", section.replace(/^## /gm, "### "));
 }
 
 main().catch((err) => { console.error(err); process.exit(1); });

@@ -1,7 +1,7 @@
 // Shared by the benchmarks: wrangler dev on a free localhost port (optionally restarted over the
 // same persisted state), JSON requests, percentiles. Child processes are killed when the bench exits.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -65,6 +65,17 @@ export async function startWorker(config, vars, migrate) {
     restart: async () => { await kill(); await launch(); },
     stop: async () => { await kill(); rmSync(state, { recursive: true, force: true }); },
   };
+}
+
+/**
+ * Replaces the text between `<!-- name:start -->` and `<!-- name:end -->` in a file (the README and
+ * bench/RESULTS.md carry the figures of the last run), or appends the section when it is absent.
+ */
+export function replaceSection(path, name, body) {
+  const section = `<!-- ${name}:start -->\n${body.trim()}\n<!-- ${name}:end -->\n`;
+  const text = existsSync(path) ? readFileSync(path, "utf8") : "";
+  const re = new RegExp(`<!-- ${name}:start -->[\\s\\S]*?<!-- ${name}:end -->\\n?`);
+  writeFileSync(path, re.test(text) ? text.replace(re, section) : text + (text.endsWith("\n") ? "\n" : "\n\n") + section);
 }
 
 /** Sum of utime + stime over the processes of a process group, from /proc (Linux), in seconds. */

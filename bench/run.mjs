@@ -2,11 +2,11 @@
 // Writes bench/results.json and bench/RESULTS.md. Traffic stays on 127.0.0.1; bounded in count
 // and time (a hard stop after 5 minutes).
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startReceiver } from "../test/receiver.mjs";
-import { json, pct, readResults, round, sleep, startWorker } from "./lib.mjs";
+import { json, pct, readResults, replaceSection, round, sleep, startWorker } from "./lib.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const HARD_STOP = setTimeout(() => { console.error("bench: 5 minute limit reached"); process.exit(2); }, 300_000);
@@ -225,10 +225,8 @@ async function main() {
   const { resources: _old, ...kept } = readResults(); // `resources`: the first build's per-statement count, replaced by `cost`
   writeFileSync(join(here, "results.json"), JSON.stringify({ ...kept, ...results }, null, 2) + "\n");
   const md = table(results);
-  // keep the section `npm run bench:backlog` wrote
-  const prev = existsSync(join(here, "RESULTS.md")) ? readFileSync(join(here, "RESULTS.md"), "utf8") : "";
-  const backlog = prev.match(/<!-- backlog:start -->[\s\S]*<!-- backlog:end -->\n?/)?.[0];
-  writeFileSync(join(here, "RESULTS.md"), backlog ? md + "\n" + backlog : md);
+  replaceSection(join(here, "RESULTS.md"), "bench", md); // the backlog section, if any, is left as it is
+  replaceSection(join(here, "..", "README.md"), "bench", md.replace(/^# .*\n/, "").replace(/^## /gm, "### "));
   console.log("\n" + md);
   await rcv.close();
   clearTimeout(HARD_STOP);

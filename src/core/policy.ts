@@ -139,6 +139,9 @@ export const QUEUE_MAX_RETRIES = 10;
 /** Dead letters listed per page (operator endpoint) and redriven per bulk request. */
 export const DEAD_LETTER_PAGE = 100;
 
+/** GET /v1/stats is computed at most this often per tenant and window, per isolate (issue 15, finding 7). */
+export const STATS_CACHE_MS = 10_000;
+
 /** Pagination. */
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;

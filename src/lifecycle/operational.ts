@@ -6,7 +6,7 @@
  */
 import type { EventMessage } from "../core/schemas";
 import type { Env } from "../env";
-import { log } from "../log";
+import { errorFields, log } from "../log";
 
 export type OperationalType = "hookline.hook.disabled" | "hookline.hook.expired" | "hookline.delivery.failed";
 
@@ -25,6 +25,9 @@ export async function emitOperational(env: Env, tenantId: string, type: Operatio
   try {
     await env.EVENTS.send(msg, { contentType: "json" });
   } catch (err) {
-    log("error", "operational event not sent", { type, tenant_id: tenantId, error: String(err) });
+    // The caller decides: a hook transition lets it fail the step (the event id is derived from the
+    // transition, so the retry is delivered once); a delivery's failure notice is logged here too.
+    log("error", "operational event not sent", { type, tenant_id: tenantId, event_id: msg.id, ...errorFields(err) });
+    throw err;
   }
 }

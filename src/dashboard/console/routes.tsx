@@ -5,12 +5,14 @@
  * redirect are chosen by fixed code, never read from the URL (issue 15, finding 16).
  */
 import { Hono, type Context } from "hono";
-import { activateHook, createHook, deactivateHook, deleteHook, resendDelivery, rotateSecret, sendTestPing, updateHookIssuing } from "../../api/hook-service";
+import { activateHook, createHook, deactivateHook, deleteHook, resendDelivery, rotateSecret, sendTestPing, updateHookIssuing } from "../../hooks/service";
 import type { AppVars } from "../../api/types";
 import { isId } from "../../core/ids";
 import type { HookCreate } from "../../core/schemas";
 import { DAY_MS } from "../../core/time";
-import { endpointStub, toHookConfig, toHookOut } from "../../db/hooks";
+import { toHookOut } from "../../api/views";
+import { toHookConfig } from "../../db/hooks";
+import { endpointStub } from "../../endpoint/client";
 import type { HookRow } from "../../db/schema";
 import type { Env } from "../../env";
 import { settings } from "../../env";

@@ -5,7 +5,7 @@
  */
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { isId } from "../../core/ids";
-import { hookOr404 } from "../../api/hook-service";
+import { hookOr404 } from "../../hooks/service";
 import { db, listHooks } from "../../db/hooks";
 import { eventTypes, hooks, type HookRow } from "../../db/schema";
 import type { Env } from "../../env";

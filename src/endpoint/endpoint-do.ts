@@ -16,7 +16,7 @@ import { emitOperational, isOperational } from "../lifecycle/operational";
 import { errorFields, log } from "../log";
 import { count, instrument } from "../metrics";
 import { decide, inMemory, needsPage, nextWakeAt, pageSize, type Clock, type Effect, type Input, type MachineState } from "./machine";
-import { addLatency, EndpointStore, emptyHour, firstAttempt, type FirstAttempt, type AttemptRecord, type DeliveryCursor, type DeliveryRecord, type HourStats } from "./store";
+import { addLatency, EndpointStore, emptyHour, firstAttempt, type BlockItem, type FirstAttempt, type AttemptRecord, type DeliveryCursor, type DeliveryRecord, type HourStats } from "./store";
 import type { AdmitItem, Delivery, DeliveryStatus, Grant, HookConfig, Outcome } from "./types";
 
 /** One hook's delivery counts and attempt latency over a time range (GET /v1/stats merges them). */
@@ -346,14 +346,22 @@ export class EndpointDO extends DurableObject<Env> {
     };
     const firsts = new Map<string, FirstAttempt>();
     const saves = new Map<string, Delivery>();
+    const block: BlockItem[] = [];
     for (const e of effects) {
       if (e.type === "save") saves.set(e.delivery.id, e.delivery);
       else if (e.type === "finish") {
         saves.delete(e.delivery.id);
         const id = e.delivery.id;
         const held = this.unsaved.get(id)?.item ?? (this.isNew(id, fresh) ? fresh.get(id) : undefined);
-        if (held) this.store.insert(e.delivery, ordering, held.event, clock.now, firsts.get(id) ?? null, { status: e.status, at: e.at });
-        else this.store.finish(e.delivery, e.status, e.at, firsts.get(id) ?? null);
+        const first = firsts.get(id) ?? null;
+        if (held && first && e.status === "succeeded" && e.delivery.attempts === 1) {
+          // never stored and done at its first try: written with the call's others, in one block row
+          block.push({
+            id, event_id: e.delivery.eventId, event_type: held.event.type, published_at: e.delivery.publishedAt, idx: e.delivery.index,
+            out_of_order: e.delivery.outOfOrder, created_at: e.delivery.createdAt, finished_at: e.at, event: held.event, first,
+          });
+        } else if (held) this.store.insert(e.delivery, ordering, held.event, clock.now, first, { status: e.status, at: e.at });
+        else this.store.finish(e.delivery, e.status, e.at, first);
         this.unsaved.delete(id);
         this.finishedInRun = true;
         hour(e.at)[e.status]++;
@@ -383,6 +391,7 @@ export class EndpointDO extends DurableObject<Env> {
         this.unsaved.delete(d.id);
       } else this.store.update(d, ordering, clock.now, first);
     }
+    if (block.length) this.store.insertBlock(block);
     for (const id of fresh.keys()) this.seen.add(id);
   }
 

@@ -40,6 +40,9 @@ const SCHEMA = [
      delivery_id TEXT NOT NULL, n INTEGER NOT NULL, started_at INTEGER NOT NULL, duration_ms INTEGER NOT NULL,
      status_code INTEGER, error_kind TEXT, error TEXT, response_headers TEXT NOT NULL, response_body TEXT,
      PRIMARY KEY (delivery_id, n)) WITHOUT ROWID`,
+  // Deliveries that succeeded at their first attempt while held, written together: one row per call.
+  `CREATE TABLE IF NOT EXISTS done_blocks (
+     first_id TEXT PRIMARY KEY, last_id TEXT NOT NULL, finished_at INTEGER NOT NULL, items TEXT NOT NULL) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS stats_hourly (
      hour INTEGER PRIMARY KEY, succeeded INTEGER NOT NULL, failed INTEGER NOT NULL, cancelled INTEGER NOT NULL,
      skipped INTEGER NOT NULL DEFAULT 0, out_of_order INTEGER NOT NULL, attempts INTEGER NOT NULL, latency TEXT NOT NULL)`,
@@ -74,6 +77,32 @@ export function firstAttempt(o: Outcome): FirstAttempt {
   return {
     started_at: new Date(o.startedAt).toISOString(), duration_ms: o.durationMs, status_code: o.statusCode,
     error_kind: o.errorKind, error: o.error, response_headers: o.responseHeaders, response_body: o.responseBody,
+  };
+}
+
+/** How many blocks a lookup by id reads (blocks whose id ranges overlap are rare). */
+const BLOCK_LOOKBACK = 8;
+
+/** A delivery as kept in a block: it succeeded at its first attempt. */
+export interface BlockItem {
+  id: string;
+  event_id: string;
+  event_type: string;
+  published_at: number;
+  idx: number;
+  out_of_order: boolean;
+  created_at: number;
+  finished_at: number;
+  event: OutboundEvent;
+  first: FirstAttempt;
+}
+
+function blockRecord(i: BlockItem): DeliveryRecord {
+  return {
+    id: i.id, event_id: i.event_id, event_type: i.event_type, status: "succeeded", attempts: 1, next_attempt_at: null,
+    out_of_order: i.out_of_order, last_error: null, published_at: new Date(i.published_at).toISOString(),
+    created_at: new Date(i.created_at).toISOString(), finished_at: new Date(i.finished_at).toISOString(),
+    cursor: [i.published_at, i.idx, i.id],
   };
 }
 
@@ -259,7 +288,33 @@ export class EndpointStore {
 
   /** Whether a delivery with this id is stored (ids are derived from the dedupe key: the dedupe check). */
   has(id: string): boolean {
-    return this.read(`SELECT 1 AS x FROM deliveries WHERE id = ?`, id).length > 0;
+    return this.read(`SELECT 1 AS x FROM deliveries WHERE id = ?`, id).length > 0 || this.blockItem(id) !== null;
+  }
+
+  /**
+   * Writes deliveries that succeeded at their first attempt, from one call, as one row. Their ids
+   * are close together (one admit's events, in publish order), so a block's id range seldom
+   * overlaps another's; lookups by id look at the few blocks that start at or before it.
+   */
+  insertBlock(items: BlockItem[]) {
+    this.ensureSchema();
+    const sorted = [...items].sort((a, b) => (a.id < b.id ? -1 : 1));
+    this.exec(
+      `INSERT OR REPLACE INTO done_blocks (first_id, last_id, finished_at, items) VALUES (?, ?, ?, ?)`,
+      sorted[0]!.id, sorted[sorted.length - 1]!.id, Math.max(...sorted.map((i) => i.finished_at)), JSON.stringify(sorted),
+    );
+  }
+
+  /** A delivery kept in a block, by id (at most BLOCK_LOOKBACK blocks read). */
+  private blockItem(id: string): BlockItem | null {
+    for (const b of this.read<{ last: string; items: string }>(
+      `SELECT last_id AS last, items FROM done_blocks WHERE first_id <= ? ORDER BY first_id DESC LIMIT ${BLOCK_LOOKBACK}`, id,
+    )) {
+      if (b.last < id) continue;
+      const hit = (JSON.parse(b.items) as BlockItem[]).find((i) => i.id === id);
+      if (hit) return hit;
+    }
+    return null;
   }
 
   /** Stores a delivery as it stands: pending, or already finished (a held delivery's first write). */
@@ -362,7 +417,7 @@ export class EndpointStore {
 
   event(deliveryId: string): OutboundEvent | null {
     const row = this.read<{ event: string }>(`SELECT event FROM deliveries WHERE id = ?`, deliveryId)[0];
-    return row ? (JSON.parse(row.event) as OutboundEvent) : null;
+    return row ? (JSON.parse(row.event) as OutboundEvent) : this.blockItem(deliveryId)?.event ?? null;
   }
 
   /** History, newest first in publish order (the id order), keyset-paginated on the id. */
@@ -375,16 +430,34 @@ export class EndpointStore {
     if (opts.eventType) (where.push("event_type = ?"), args.push(opts.eventType));
     if (opts.before) (where.push("id < ?"), args.push(opts.before[2]));
     const sql = `SELECT ${RECORD_COLUMNS} FROM deliveries ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY id DESC LIMIT ?`;
-    return this.read<Row>(sql, ...args, opts.limit).map(rowToRecord);
+    const rows = this.read<Row>(sql, ...args, opts.limit).map(rowToRecord);
+    if (opts.status && opts.status !== "succeeded") return rows; // blocks hold successes only
+    // merge in the blocks that start before the cursor, newest first, until the page is full
+    const blocks = this.read<{ items: string }>(
+      `SELECT items FROM done_blocks ${opts.before ? "WHERE first_id < ?" : ""} ORDER BY first_id DESC LIMIT ?`,
+      ...(opts.before ? [opts.before[2]] : []), opts.limit,
+    );
+    if (!blocks.length) return rows;
+    const fromBlocks = blocks.flatMap((b) => JSON.parse(b.items) as BlockItem[])
+      .filter((i) => (!opts.before || i.id < opts.before[2]) && (!opts.eventType || i.event_type === opts.eventType))
+      .map(blockRecord);
+    return [...rows, ...fromBlocks].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).slice(0, opts.limit);
   }
 
   get(deliveryId: string): DeliveryRecord | null {
     const row = this.read<Row>(`SELECT ${RECORD_COLUMNS} FROM deliveries WHERE id = ?`, deliveryId)[0];
-    return row ? rowToRecord(row) : null;
+    if (row) return rowToRecord(row);
+    const item = this.blockItem(deliveryId);
+    return item ? blockRecord(item) : null;
   }
 
   attempts(deliveryId: string): AttemptRecord[] {
-    const first = this.read<{ a: string | null }>(`SELECT first_attempt AS a FROM deliveries WHERE id = ?`, deliveryId)[0]?.a;
+    const row = this.read<{ a: string | null }>(`SELECT first_attempt AS a FROM deliveries WHERE id = ?`, deliveryId)[0];
+    if (!row) {
+      const item = this.blockItem(deliveryId);
+      return item ? [{ id: attemptId(deliveryId, 1), attempt: 1, ...item.first }] : [];
+    }
+    const first = row.a;
     const later = this.read<Row>(`SELECT * FROM attempts WHERE delivery_id = ? ORDER BY n`, deliveryId).map((r) => ({
       id: attemptId(deliveryId, Number(r.n)),
       attempt: Number(r.n),
@@ -430,6 +503,13 @@ export class EndpointStore {
     const purgeAfter = rows.length === limit ? rows[rows.length - 1]!.id : null;
     if (purgeAfter !== chores.purgeAfter) this.saveChores({ ...chores, purgeAfter });
     if (rows.length < limit) this.exec(`DELETE FROM stats_hourly WHERE hour < ?`, Math.floor(before / HOUR_MS));
+    for (const b of this.exec<{ first: string; f: number }>(
+      `SELECT first_id AS first, finished_at AS f FROM done_blocks WHERE first_id < ? ORDER BY first_id LIMIT ?`, deliveryIdFloor(before), limit,
+    )) {
+      if (Number(b.f) >= before) continue;
+      this.exec(`DELETE FROM done_blocks WHERE first_id = ?`, b.first);
+      removed++;
+    }
     return removed;
   }
 }

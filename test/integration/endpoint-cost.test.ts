@@ -39,7 +39,7 @@ async function rowsWritten(name: string, over: Partial<HookConfig>, steps: (o: E
 }
 
 describe("rows written per delivery (SQL cursor counts)", () => {
-  it("a batch of 10 that succeeds on the first try while its message is held: one row each, plus one stats and one summary row", async () => {
+  it("a batch of 10 that succeeds on the first try while its message is held: one block row for all ten, one stats and one summary row", async () => {
     const n = await rowsWritten("first-try", {}, async (o) => {
       const now = Date.now();
       const { grants } = await o.admit(config(o.snapshot().state.config!.hookId), Array.from({ length: 10 }, (_, i) => item(i, now)), 10, true);
@@ -47,9 +47,9 @@ describe("rows written per delivery (SQL cursor counts)", () => {
       const next = await o.report(grants.map((g) => ({ leaseId: g.leaseId, outcome: outcome(true) })), 10);
       expect(next).toEqual([]);
     });
-    // 10 delivery rows (finished, first attempt inside: no index entry), the hour's stats row,
-    // and the summary row (last status flipped to succeeded)
-    expect(n).toBe(12);
+    // one block row holding the 10 finished deliveries with their first attempts (no index entry),
+    // the hour's stats row, and the summary row (last status flipped to succeeded)
+    expect(n).toBe(3);
   });
 
   it("a second caller whose admit gets no grant writes its own deliveries, not those the first still holds", async () => {
@@ -64,8 +64,8 @@ describe("rows written per delivery (SQL cursor counts)", () => {
       while (grants.length) grants = await o.report(grants.map((g) => ({ leaseId: g.leaseId, outcome: outcome(true) })), 10);
     });
     // B: 5 × 2 (pending: row + queue-index entry) + 5 × 2 (finished: row + queue-index removal);
-    // A: 20 × 1 (finished, written once); the remaining 2: the summary and the hour's stats rows
-    expect(n).toBe(5 * 2 + 5 * 2 + 20 + 2);
+    // A: its 20 in two block rows (one per report); the remaining 2: the summary and the hour's stats rows
+    expect(n).toBe(5 * 2 + 5 * 2 + 2 + 2);
   });
 
   it("one delivery that fails once and then succeeds: written as pending when retried, then finished", async () => {

@@ -1396,7 +1396,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Delivery counts and latency per tenant and per hook */
+        /**
+         * Delivery counts and latency per tenant and per hook
+         * @description Per-hook figures come from hourly aggregates and may be up to 10 s old (see the cache-control header).
+         */
         get: {
             parameters: {
                 query?: {

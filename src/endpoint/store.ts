@@ -307,11 +307,13 @@ export class EndpointStore {
 
   /** A delivery kept in a block, by id (at most BLOCK_LOOKBACK blocks read). */
   private blockItem(id: string): BlockItem | null {
-    for (const b of this.read<{ last: string; items: string }>(
-      `SELECT last_id AS last, items FROM done_blocks WHERE first_id <= ? ORDER BY first_id DESC LIMIT ${BLOCK_LOOKBACK}`, id,
+    // the ranges first (a block's items are large: read only those of a block that covers the id)
+    for (const b of this.read<{ first: string; last: string }>(
+      `SELECT first_id AS first, last_id AS last FROM done_blocks WHERE first_id <= ? ORDER BY first_id DESC LIMIT ${BLOCK_LOOKBACK}`, id,
     )) {
       if (b.last < id) continue;
-      const hit = (JSON.parse(b.items) as BlockItem[]).find((i) => i.id === id);
+      const items = this.read<{ items: string }>(`SELECT items FROM done_blocks WHERE first_id = ?`, b.first)[0]?.items;
+      const hit = items ? (JSON.parse(items) as BlockItem[]).find((i) => i.id === id) : undefined;
       if (hit) return hit;
     }
     return null;

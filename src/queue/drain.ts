@@ -25,9 +25,12 @@ export class Budget {
     this.left -= n;
     return n;
   }
+  /** Gives back what was taken but not granted (a call may hand out fewer grants than it asked for). */
+  refund(n: number) {
+    this.left += Math.max(0, n);
+  }
 }
 
-/** Runs every hook's grants to completion; hooks proceed concurrently. */
 /**
  * Runs every hook's grants to completion; hooks proceed concurrently. Returns the hooks whose
  * drain ended on a failed report: a caller holding their deliveries' queue messages (fan-out)
@@ -49,7 +52,9 @@ async function drainHook(env: Env, first: Grant[], budget: Budget): Promise<bool
   while (held.length) {
     const outcomes = held[0]!.hook.ordering === "strict" ? await inSequence(env, held) : await Promise.all(held.map((g) => attemptDelivery(env, g)));
     try {
-      held = await stub.report(held.map((g, i) => ({ leaseId: g.leaseId, outcome: outcomes[i]! })), budget.take(held.length));
+      const want = budget.take(held.length);
+      held = await stub.report(held.map((g, i) => ({ leaseId: g.leaseId, outcome: outcomes[i]! })), want);
+      budget.refund(want - held.length);
     } catch (err) {
       // The leases expire and the DO re-releases the deliveries: at-least-once, never lost.
       log("error", "report failed", { hook_id: held[0]!.hook.hookId, leases: held.length, error: String(err) });

@@ -238,8 +238,10 @@ export async function admitAndDeliver(env: Env, work: Work[], budget: Budget, lo
       for (let i = 0; i < w.items.length; i += WINDOW_FILL) {
         const part = w.items.slice(i, i + WINDOW_FILL);
         let grants: Grant[];
+        const want = budget.take(part.length);
         try {
-          grants = (await stub.admit(w.config, part, budget.take(part.length), true)).grants;
+          grants = (await stub.admit(w.config, part, want, true)).grants;
+          budget.refund(want - grants.length);
         } catch (err) {
           log("error", "admit failed", { hook_id: w.hookId, tenant_id: w.config.tenantId, error: errorText(err) });
           failures.push({ work: w, error: errorText(err) });

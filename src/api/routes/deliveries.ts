@@ -13,6 +13,7 @@ import { hookOr404, resendDelivery, sendTestPing } from "../../hooks/service";
 import { keyAuth } from "../middleware/auth";
 import { problems } from "../openapi";
 import { router } from "../router";
+import { cursorOf, parseCursor } from "../cursor";
 
 const security = [{ apiKey: [] }];
 const read = keyAuth("deliveries:read");
@@ -31,16 +32,6 @@ const Attempt = z.object({
   response_body: z.string().nullable(),
 }).openapi("Attempt");
 
-const cursorOf = (c: [number, number, string]) => btoa(JSON.stringify(c)).replace(/=+$/, "");
-function parseCursor(raw: string): [number, number, string] {
-  try {
-    const v = JSON.parse(atob(raw));
-    if (Array.isArray(v) && v.length === 3 && Number.isInteger(v[0]) && Number.isInteger(v[1]) && typeof v[2] === "string") return v as [number, number, string];
-  } catch {
-    // fall through
-  }
-  throw invalid("cursor: not a cursor from this API", [{ loc: ["query", "cursor"], msg: "invalid cursor" }]);
-}
 
 
 /** History is readable for the tenant's hooks, and for its one-off targets after their row is gone. */

@@ -23,6 +23,7 @@ import { hookBody, readHookForm, serviceErrors, valuesOf, type FieldErrors, type
 import { sentRequest } from "./inspect";
 import { catalogue, requireDeliver, requireManage, scopedHook, scopedHooks, type ConsoleScope } from "./scope";
 import { DeliveryPage, HookForm, HookList, HookPage, SecretOnce } from "./views";
+import { cursorOf, parseCursor } from "../../api/cursor";
 
 export type ConsoleEnv = { Bindings: Env; Variables: AppVars & { console: ConsoleScope } };
 type C = Context<ConsoleEnv>;
@@ -46,18 +47,8 @@ const HOOKS_PAGE = 50;
 const DELIVERIES_PAGE = 20;
 /** As POST /v1/hooks/:id/recover. */
 const RECOVER_MAX_DAYS = 14;
-const STATUSES = new Set(["pending", "delivering", "succeeded", "failed", "cancelled"]);
+const STATUSES = new Set(["pending", "delivering", "succeeded", "failed", "cancelled", "skipped"]);
 
-const cursorOf = (c: [number, number, string]) => btoa(JSON.stringify(c)).replace(/=+$/, "");
-function parseCursor(raw: string): [number, number, string] {
-  try {
-    const v = JSON.parse(atob(raw));
-    if (Array.isArray(v) && v.length === 3 && Number.isInteger(v[0]) && Number.isInteger(v[1]) && typeof v[2] === "string") return v as [number, number, string];
-  } catch {
-    // fall through
-  }
-  throw invalid("cursor: not a cursor from this page", [{ loc: ["query", "cursor"], msg: "invalid cursor" }]);
-}
 
 const urlProblem = (c: C) => (url: string) => {
   const v = checkTargetUrl(url, settings(c.env).allowPrivateTargets);

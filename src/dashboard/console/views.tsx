@@ -217,7 +217,7 @@ export function HookPage(props: {
         <div>
           <label for="f-status">Status</label>
           <select id="f-status" name="status">
-            {["", "pending", "delivering", "succeeded", "failed", "cancelled"].map((st) => <option value={st} selected={(f.status ?? "") === st}>{st || "any"}</option>)}
+            {["", "pending", "delivering", "succeeded", "failed", "cancelled", "skipped"].map((st) => <option value={st} selected={(f.status ?? "") === st}>{st || "any"}</option>)}
           </select>
         </div>
         <div>

@@ -86,14 +86,14 @@ export const MAX_EVENT_DATA_DEPTH = 64;
  */
 export const FANOUT_CHUNK = 100;
 /**
- * Deliveries one consumer invocation may make before leaving the rest to the DO to release:
- * each costs a fetch and at most one report (2 subrequests); Workers Paid allows 10,000
- * subrequests per invocation (Workers limits page, read 2026-11-24), so 4,000 plus the admits
- * stays inside it. Past it, deliveries are stored and drained through hookline-deliveries, which
- * costs 4 rows written each instead of 1 (bench/RESULTS.md), so the budget is as large as is safe.
- * Bounded in time too.
+ * Subrequests one consumer invocation may spend on deliveries: each delivery is a fetch, each
+ * admit or report a Durable Object call (a report covers up to a strict sequence or max_in_flight
+ * deliveries). Workers Paid allows 10,000 subrequests per invocation (Workers limits page, read
+ * 2026-11-24); 9,000 leaves room for the D1 reads and queue sends around them. Past it, deliveries
+ * are stored and drained through hookline-deliveries, which costs 4 rows written each instead of a
+ * share of one block row (bench/RESULTS.md), so the budget is as large as is safe. Bounded in time too.
  */
-export const DRAIN_MAX_DELIVERIES = 4000;
+export const DRAIN_MAX_SUBREQUESTS = 9_000;
 export const DRAIN_MAX_MS = 25_000;
 
 /** Rotated secrets stay valid for 24 h (docs/architecture.md#profiles-envelope-and-signature). */

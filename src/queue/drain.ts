@@ -4,7 +4,7 @@
  * grants while the endpoint is healthy — bounded by count and time. What is left when the budget
  * runs out is released by the DO itself.
  */
-import { DRAIN_MAX_DELIVERIES, DRAIN_MAX_MS } from "../core/policy";
+import { DRAIN_MAX_MS, DRAIN_MAX_SUBREQUESTS } from "../core/policy";
 import { endpointStub } from "../db/hooks";
 import type { Env } from "../env";
 import type { Grant, Outcome } from "../endpoint/types";
@@ -14,13 +14,14 @@ import { attemptDelivery } from "./send";
 export class Budget {
   private left: number;
   private readonly deadline: number;
-  constructor(count = DRAIN_MAX_DELIVERIES, ms = DRAIN_MAX_MS) {
+  constructor(count = DRAIN_MAX_SUBREQUESTS, ms = DRAIN_MAX_MS) {
     this.left = count;
     this.deadline = Date.now() + ms;
   }
-  /** How many more grants the loop may take (up to `wanted`). */
+  /** How many more grants (a fetch each) the loop may take, up to `wanted`, after the call that asks for them. */
   take(wanted: number): number {
     if (Date.now() >= this.deadline) return 0;
+    this.left--; // the admit or report that carries the request is a subrequest too
     const n = Math.max(0, Math.min(wanted, this.left));
     this.left -= n;
     return n;

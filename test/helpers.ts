@@ -128,15 +128,7 @@ export const endpointRaw = (hookId: string) =>
 export const dataOf = (log: Received[]) => log.filter((r) => r.method === "POST").map((r) => JSON.parse(r.body).data);
 
 /** A deterministic pseudo-random sequence (mulberry32), so failures are reproducible. */
-export function seeded(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seeded } from "./seeded";
 
 export async function publishBatch(t: Tenant, events: Record<string, unknown>[]) {
   const res = await call("/v1/events/batch", { key: t.key, body: { events } });

@@ -5,8 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+import { CHROMIUM } from "./chromium";
 
 describe("browser tests", () => {
   it.runIf(process.env.HOOKLINE_BROWSER === "required")("have Chromium where they are required (CI)", () => {

@@ -2,23 +2,19 @@
  * The dashboard in a real browser (Debian's chromium, driven by playwright-core) against wrangler dev.
  * Skipped, with a message, where chromium is not installed (.ci/run installs it).
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { hasChromium, launchChromium } from "./chromium";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, base, box, boxUrl, ok, script, seen, tenant, until } from "./client";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`[dashboard-browser] skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+const browserHere = hasChromium("dashboard-browser");
 
-describe.skipIf(!hasChromium)("dashboard in Chromium", () => {
+describe.skipIf(!browserHere)("dashboard in Chromium", () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => browser?.close());
 

@@ -4,15 +4,14 @@
  * delivery seen ✔, a failure seen ❌ with its error, a resend after the fix, the chart's counts, no
  * sideways scrolling at 360 px, labels and keyboard use. Refreshes docs/portal*.png.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { hasChromium, launchChromium } from "./chromium";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, box, boxUrl, ok, receiver, script, seen, tenant, until } from "./client";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`[portal-browser] skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+const browserHere = hasChromium("portal-browser");
 
 const docs = (name: string) => join(process.cwd(), "docs", name);
 const posts = async (b: string) => (await seen(b)).filter((r) => r.method === "POST");
@@ -25,13 +24,10 @@ const unlabelled = (page: Page) =>
     .filter((e) => (e as HTMLInputElement).type !== "hidden" && !((e as HTMLInputElement).labels?.length || e.getAttribute("aria-label")))
     .map((e) => e.id || e.outerHTML.slice(0, 60)));
 
-describe.skipIf(!hasChromium)("consumer portal in Chromium", () => {
+describe.skipIf(!browserHere)("consumer portal in Chromium", () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => browser?.close());
 

@@ -6,21 +6,12 @@
 import { describe, expect, it } from "vitest";
 import { nextWakeAt, stored, type Effect } from "../../src/endpoint/machine";
 import type { HookConfig } from "../../src/endpoint/types";
+import { seeded } from "../seeded";
 import { finished, grantedIds, OK, out, releases, Sim, T0 } from "./machine-sim";
 
 const SMALL = { fill: 4, max: 12 };
 const WHOLE = { fill: 100_000, max: 100_000 };
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Leases handed out by these effects (granted or released), in order. */
 const leased = (e: Effect[]) => e.flatMap((x) => (x.type === "grant" ? [x.leaseId] : x.type === "release" ? x.leaseIds : []));
@@ -67,10 +58,10 @@ interface Scenario {
 /** Runs a scenario to the end and returns what a receiver saw, plus the most the machine held. */
 function play(sc: Scenario, limits: { fill: number; max: number }) {
   const sim = new Sim({ retrySchedule: [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], ...sc.cfg }, limits);
-  const rand = rng(sc.seed);
+  const rand = seeded(sc.seed);
   const attempts = new Map<string, number>();
   // Fails are decided per (delivery, attempt) so both runs see the same outcomes.
-  const failPlan = rng(sc.seed + 1);
+  const failPlan = seeded(sc.seed + 1);
   const planned = new Map<string, boolean[]>();
   const fails = (id: string) => {
     const n = (attempts.get(id) ?? 0) + 1;

@@ -1,16 +1,19 @@
 /**
  * iTwin Webhooks API v2 (developer.bentley.com/apis/webhooks-v2):
  *  - `POST /webhooks` {callbackUrl, scope: "Account" | "iTwin", scopeId (with iTwin), eventTypes,
- *    secret? (≥ 32 characters, generated when absent)} → 201 {"webhook": {…, "secret"}}, inactive;
- *  - `PATCH /webhooks/{id}` {active?, callbackUrl?, eventTypes?, scope?, scopeId?, secret?} → 200 {"webhook"};
+ *    secret? (≥ 32 characters, generated when absent)} → 201 with the webhook and its `secret`, inactive;
+ *  - `PATCH /webhooks/{id}` {active?, callbackUrl?, eventTypes?, secret?, scope?, scopeId?} → 200 with the webhook;
+ *    a PATCH without `secret` keeps the secret;
  *  - `GET /webhooks` → {"webhooks": [{id, scope, scopeId, active, callbackUrl, eventTypes, created, modified}]},
- *    `GET /webhooks/{id}` → {"webhook": {…}}, `DELETE /webhooks/{id}` → 204.
+ *    `GET /webhooks/{id}` → the webhook, `DELETE /webhooks/{id}` → 204.
+ * A single webhook is the body itself, with no `{"webhook": …}` around it: "Get webhook" shows it so,
+ * and Bentley's v2 samples (iTwin/webhooks-api-samples) read create, get and update answers that way.
  * Events use v2 names (`iModels.iModelDeleted.v1`, …) and the iTwin id as channel. An Account
  * webhook receives the tenant's events of its types from every iTwin; its scopeId is the tenant.
  */
 import type { Context } from "hono";
 import { z } from "zod";
-import { activateHook, createHook, deactivateHook, deleteHook, rotateSecret, updateHook } from "../hooks/service";
+import { activateHook, checkUrlOrThrow, createHook, deactivateHook, deleteHook, rotateSecret, updateHook } from "../hooks/service";
 import type { AppEnv } from "../api/types";
 import type { HookRow } from "../db/schema";
 import { invalid } from "../errors";
@@ -57,33 +60,35 @@ const view = (h: HookRow) => ({
 
 export async function create(c: Context<AppEnv>) {
   const b = parse(Create, await jsonBody(c));
+  checkUrlOrThrow(c.env, b.callbackUrl, "callbackUrl");
   const { row, secret } = await createHook(c.env, c.get("tenantId"), {
     url: b.callbackUrl, events: b.eventTypes, channels: channelsFor(b.scope, b.scopeId), profile: "itwin_v2",
     secret: b.secret, enabled: false, validation: "none", expires_at: null, description: `iTwin v2 webhook (${b.scope})`,
   });
-  return c.json({ webhook: { ...view(row), secret } }, 201);
+  return c.json({ ...view(row), secret }, 201);
 }
 
 export async function update(c: Context<AppEnv>) {
   let row = await itwinHook(c, 2);
   const b = parse(Update, await jsonBody(c));
+  if (b.callbackUrl !== undefined) checkUrlOrThrow(c.env, b.callbackUrl, "callbackUrl");
   const scope = b.scope ?? (b.scopeId !== undefined ? "iTwin" : undefined);
   const channels = scope ? channelsFor(scope, b.scopeId ?? row.channels[0]) : undefined;
   if (b.callbackUrl !== undefined || b.eventTypes !== undefined || channels !== undefined) {
     row = await updateHook(c.env, row, { url: b.callbackUrl, events: b.eventTypes, channels });
   }
-  let secret: string | null = null;
-  if (b.secret !== undefined) ({ row, secret } = await rotateSecret(c.env, row, b.secret));
+  // The caller chose the new secret, so the answer is the webhook as "Get webhook" shows it, without it.
+  if (b.secret !== undefined) ({ row } = await rotateSecret(c.env, row, b.secret));
   if (b.active === true) row = await activateHook(c.env, row, null);
   if (b.active === false) row = await deactivateHook(c.env, row);
-  return c.json({ webhook: { ...view(row), ...(secret ? { secret } : {}) } });
+  return c.json(view(row));
 }
 
 export async function list(c: Context<AppEnv>) {
   return c.json({ webhooks: (await itwinHooks(c, 2)).map(view) });
 }
 
-export const details = (c: Context<AppEnv>, row: HookRow) => c.json({ webhook: view(row) });
+export const details = (c: Context<AppEnv>, row: HookRow) => c.json(view(row));
 
 export async function remove(c: Context<AppEnv>, row: HookRow) {
   await deleteHook(c.env, row);

@@ -19,7 +19,7 @@ import { AppError, problemBody, toProblemResponse } from "../errors";
 import { compatAuth } from "./shared";
 import * as v1 from "./itwin-v1";
 import * as v2 from "./itwin-v2";
-import { itwinHook } from "./itwin-views";
+import { ItwinError, itwinHook } from "./itwin-views";
 
 const V1_TYPE = /application\/vnd\.bentley\.itwin-platform\.v1\+json/i;
 const V2_TYPE = /application\/vnd\.bentley\.itwin-platform\.v2\+json/i;
@@ -32,32 +32,58 @@ function askedVersion(c: Context<AppEnv>): 1 | 2 | null {
   return null;
 }
 
-/** iTwin's error codes for Hookline's problems (the status stays the same). */
-const CODES: Record<number, string> = {
-  400: "InvalidRequestBody", 401: "HeaderNotFound", 403: "InsufficientPermissions", 404: "WebhookNotFound",
-  409: "InvalidWebhookRequest", 413: "RequestTooLarge", 415: "InvalidRequestBody", 422: "InvalidWebhookRequest",
+/**
+ * iTwin's error codes and messages, as the operation pages list them (401, 403, 404 and 429 on every
+ * page; see docs/migrate/itwin.md for the pages).
+ */
+const DOCUMENTED: Record<number, { code: string; message: string }> = {
+  401: { code: "HeaderNotFound", message: "Header Authorization was not found in the request. Access denied." },
+  403: { code: "InsufficientPermissions", message: "The user has insufficient permissions for the requested operation." },
+  429: { code: "TooManyRequests", message: "More requests were received than the subscription rate-limit allows." },
 };
 
+/** Codes for what no page documents (a path outside the API, an oversized body); Hookline's message goes with them. */
+const UNDOCUMENTED: Record<number, string> = { 404: "NotFound", 413: "RequestTooLarge", 415: "InvalidRequestBody" };
+
+/**
+ * A body iTwin cannot accept, per operation: `Invalid<Operation>WebhookRequest`. "Update webhook" (v2)
+ * and "Deactivate a webhook" (v1) document theirs; create and activate follow the same pattern.
+ */
+function refusal(method: string, path: string): { code: string; message: string } {
+  if (method === "PATCH") return { code: "InvalidUpdateWebhookRequest", message: "Cannot update a webhook. Make sure the request body is valid." };
+  if (path.endsWith("/webhooks/imodels")) return { code: "InvalidCreateWebhookRequest", message: "Cannot create webhook." };
+  if (path.endsWith("/activate")) return { code: "InvalidActivateWebhookRequest", message: "Cannot activate webhook." };
+  if (path.endsWith("/deactivate")) return { code: "InvalidDeactivateWebhookRequest", message: "Cannot deactivate webhook." };
+  return { code: "InvalidCreateWebhookRequest", message: "Cannot create a webhook. Make sure the request body is valid." };
+}
+
+/** iTwin's `{"error": {code, message, details}}` for any error the façade raised. */
+function itwinErrorMember(err: AppError, c: Context<AppEnv>, path: string) {
+  if (err instanceof ItwinError) return { code: err.code, message: err.itwinMessage, ...(err.details ? { details: err.details } : {}) };
+  if (err.status === 422 || err.status === 409) {
+    const details = (err.errors ?? []).map((e) => {
+      const target = e.loc.slice(1).join(".");
+      return { code: "InvalidRequestBody", message: e.msg, ...(target ? { target } : {}) };
+    });
+    return { ...refusal(c.req.method, path), ...(details.length ? { details } : {}) };
+  }
+  if (err.status === 401 && (c.req.header("authorization") ?? c.req.header("x-api-key"))) return { code: "HeaderNotFound", message: err.message };
+  return DOCUMENTED[err.status] ?? { code: UNDOCUMENTED[err.status] ?? "Error", message: err.message };
+}
+
 /** problem+json plus iTwin's `error` member, so both kinds of client can read it. */
-function itwinError(err: unknown, path: string): Response {
+function itwinError(err: unknown, c: Context<AppEnv>): Response {
+  const path = new URL(c.req.url).pathname;
   const base = toProblemResponse(err, path);
   if (!(err instanceof AppError)) return base;
-  const body = {
-    ...problemBody(err),
-    instance: path,
-    error: {
-      code: err.status === 404 && err.slug === "not-found" && !/webhook/i.test(err.message) ? "NotFound" : CODES[err.status] ?? "Error",
-      message: err.message,
-      ...(err.errors ? { details: err.errors.map((e) => ({ code: "InvalidValue", message: e.msg, target: e.loc.slice(1).join(".") })) } : {}),
-    },
-  };
+  const body = { ...problemBody(err), instance: path, error: itwinErrorMember(err, c, path) };
   return new Response(JSON.stringify(body), { status: err.status, headers: base.headers });
 }
 
 const versionMismatch = () => new AppError(404, "not-found", "Not found", "This operation is not part of the requested Webhooks API version.");
 
 const app = new Hono<AppEnv>();
-app.onError((err, c) => itwinError(err, new URL(c.req.url).pathname));
+app.onError((err, c) => itwinError(err, c));
 
 // The manual validation link is opened by whoever receives the OPTIONS request: its key is the credential.
 app.get("/webhooks/confirm", (c) => {

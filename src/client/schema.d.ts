@@ -3529,6 +3529,8 @@ export interface paths {
                 /** @description Created; the OPTIONS handshake follows */
                 201: {
                     headers: {
+                        /** @description The new webhook's URL; its last segment is the id */
+                        Location?: string;
                         [name: string]: unknown;
                     };
                     content: {
@@ -3655,15 +3657,13 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Created */
+                /** @description Created: the webhook itself, with its secret */
                 201: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            webhook: components["schemas"]["ItwinV2Webhook"];
-                        };
+                        "application/json": components["schemas"]["ItwinV2CreatedWebhook"];
                     };
                 };
                 /** @description Missing or invalid credentials */
@@ -3717,7 +3717,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** v1 or v2: get a webhook */
+        /** v1 or v2: get a webhook (v1 wraps it in {webhook}, v2 does not) */
         get: {
             parameters: {
                 query?: never;
@@ -3741,9 +3741,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             webhook: components["schemas"]["ItwinV1Webhook"];
-                        } | {
-                            webhook: components["schemas"]["ItwinV2Webhook"];
-                        };
+                        } | components["schemas"]["ItwinV2Webhook"];
                     };
                 };
                 /** @description Missing or invalid credentials */
@@ -3851,15 +3849,13 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Updated */
+                /** @description Updated: the webhook itself */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            webhook: components["schemas"]["ItwinV2Webhook"];
-                        };
+                        "application/json": components["schemas"]["ItwinV2Webhook"];
                     };
                 };
                 /** @description Missing or invalid credentials */
@@ -3911,7 +3907,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** v1: activate a webhook */
+        /** v1: activate a validated webhook */
         post: {
             parameters: {
                 query?: never;
@@ -3993,7 +3989,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** v1: deactivate a webhook */
+        /** v1: deactivate an active webhook (422 when already inactive) */
         post: {
             parameters: {
                 query?: never;
@@ -4936,6 +4932,10 @@ export interface components {
             expirationDateTime?: string;
             secret?: string;
         };
+        ItwinV2CreatedWebhook: components["schemas"]["ItwinV2Webhook"] & {
+            /** @description The one you sent, or 64 generated hex characters; shown this once */
+            secret: string;
+        };
         ItwinV2Webhook: {
             id: string;
             /** @enum {string} */
@@ -4946,7 +4946,6 @@ export interface components {
             eventTypes: string[];
             created: string;
             modified: string;
-            secret?: string;
         };
         ItwinV2CreateWebhook: {
             callbackUrl: string;
@@ -4958,6 +4957,7 @@ export interface components {
         };
         ItwinV1Webhook: {
             id: string;
+            /** @description false until the callback is validated, and while deactivated or expired */
             isActive: boolean;
             isValidated: boolean;
             callbackUrl: string;
@@ -4970,6 +4970,7 @@ export interface components {
                 };
             };
         };
+        /** @description Only what is sent changes; without secret the secret stays */
         ItwinV2UpdateWebhook: {
             callbackUrl?: string;
             /** @enum {string} */

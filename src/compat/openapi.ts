@@ -66,40 +66,46 @@ const V1Create = z.object({
   expirationDateTime: z.string().optional(), secret: z.string().optional(),
 }).openapi("ItwinV1CreateWebhook");
 const V1Webhook = z.object({
-  id: z.string(), isActive: z.boolean(), isValidated: z.boolean(), callbackUrl: z.string(), expirationDateTime: z.string().nullable(),
+  id: z.string(), isActive: z.boolean().openapi({ description: "false until the callback is validated, and while deactivated or expired" }),
+  isValidated: z.boolean(), callbackUrl: z.string(), expirationDateTime: z.string().nullable(),
   validationState: z.string().optional(), eventSource: z.string().optional(),
   _links: z.object({ imodel: z.object({ href: z.string() }) }).optional(),
 }).openapi("ItwinV1Webhook");
 const V2Webhook = z.object({
   id: z.string(), scope: z.enum(["Account", "iTwin"]), scopeId: z.string(), active: z.boolean(), callbackUrl: z.string(),
-  eventTypes: z.array(z.string()), created: z.string(), modified: z.string(), secret: z.string().optional(),
+  eventTypes: z.array(z.string()), created: z.string(), modified: z.string(),
 }).openapi("ItwinV2Webhook");
+const V2Created = V2Webhook.extend({ secret: z.string().openapi({ description: "The one you sent, or 64 generated hex characters; shown this once" }) })
+  .openapi("ItwinV2CreatedWebhook");
 const V2Create = z.object({
   callbackUrl: z.string(), scope: z.enum(["Account", "iTwin"]), scopeId: z.string().optional(), eventTypes: z.array(z.string()),
   secret: z.string().min(32).optional(),
 }).openapi("ItwinV2CreateWebhook");
-const V2Update = V2Create.partial().extend({ active: z.boolean().optional() }).openapi("ItwinV2UpdateWebhook");
+const V2Update = V2Create.partial().extend({ active: z.boolean().optional() })
+  .openapi("ItwinV2UpdateWebhook", { description: "Only what is sent changes; without secret the secret stays" });
 
 function itwin(r: Registry) {
   const tags = ["Compat: iTwin"];
   const P = z.object({ id: id("id", "Webhook id") });
   const both = (v1: z.ZodType, v2: z.ZodType) => json(z.union([v1, v2]));
+  const location = { Location: { description: "The new webhook's URL; its last segment is the id", schema: { type: "string" as const } } };
   r.registerPath({ method: "post", path: "/compat/itwin/webhooks/imodels", tags, security, summary: "v1: create an iModel events webhook",
     request: { headers: Accept, body: { ...json(V1Create), required: true } },
-    responses: { 201: { description: "Created; the OPTIONS handshake follows", ...json(z.object({ webhook: z.object({ id: z.string(), secret: z.string() }) })) }, ...problems(401, 403, 404, 422) } });
+    responses: { 201: { description: "Created; the OPTIONS handshake follows", headers: location, ...json(z.object({ webhook: z.object({ id: z.string(), secret: z.string() }) })) }, ...problems(401, 403, 404, 422) } });
   r.registerPath({ method: "post", path: "/compat/itwin/webhooks", tags, security, summary: "v2: create a webhook (inactive until PATCH active: true)",
     request: { headers: Accept, body: { ...json(V2Create), required: true } },
-    responses: { 201: { description: "Created", ...json(z.object({ webhook: V2Webhook })) }, ...problems(401, 403, 404, 422) } });
+    responses: { 201: { description: "Created: the webhook itself, with its secret", ...json(V2Created) }, ...problems(401, 403, 404, 422) } });
   r.registerPath({ method: "get", path: "/compat/itwin/webhooks", tags, security, summary: "v1 or v2 (by Accept): list webhooks",
     request: { headers: Accept }, responses: { 200: { description: "Webhooks", ...both(z.object({ webhooks: z.array(V1Webhook) }), z.object({ webhooks: z.array(V2Webhook) })) }, ...problems(401, 403) } });
-  r.registerPath({ method: "get", path: "/compat/itwin/webhooks/{id}", tags, security, summary: "v1 or v2: get a webhook",
-    request: { params: P, headers: Accept }, responses: { 200: { description: "Webhook", ...both(z.object({ webhook: V1Webhook }), z.object({ webhook: V2Webhook })) }, ...problems(401, 403, 404) } });
+  r.registerPath({ method: "get", path: "/compat/itwin/webhooks/{id}", tags, security, summary: "v1 or v2: get a webhook (v1 wraps it in {webhook}, v2 does not)",
+    request: { params: P, headers: Accept }, responses: { 200: { description: "Webhook", ...both(z.object({ webhook: V1Webhook }), V2Webhook) }, ...problems(401, 403, 404) } });
   r.registerPath({ method: "patch", path: "/compat/itwin/webhooks/{id}", tags, security, summary: "v2: update, activate or deactivate a webhook",
-    request: { params: P, headers: Accept, body: json(V2Update) }, responses: { 200: { description: "Updated", ...json(z.object({ webhook: V2Webhook })) }, ...problems(401, 403, 404, 422) } });
+    request: { params: P, headers: Accept, body: json(V2Update) }, responses: { 200: { description: "Updated: the webhook itself", ...json(V2Webhook) }, ...problems(401, 403, 404, 422) } });
   r.registerPath({ method: "delete", path: "/compat/itwin/webhooks/{id}", tags, security, summary: "v1 or v2: delete a webhook",
     request: { params: P, headers: Accept }, responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404) } });
   for (const op of ["activate", "deactivate"] as const) {
-    r.registerPath({ method: "post", path: `/compat/itwin/webhooks/{id}/${op}`, tags, security, summary: `v1: ${op} a webhook`,
+    r.registerPath({ method: "post", path: `/compat/itwin/webhooks/{id}/${op}`, tags, security,
+      summary: op === "activate" ? "v1: activate a validated webhook" : "v1: deactivate an active webhook (422 when already inactive)",
       request: { params: P, headers: Accept, ...(op === "activate" ? { body: json(z.object({ expirationDateTime: z.string().optional() })) } : {}) },
       responses: { 202: { description: "Accepted" }, ...problems(401, 403, 404, 422) } });
   }

@@ -34,7 +34,8 @@ export async function startWorker(config, vars, migrate) {
     const m = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--config", config, "--persist-to", state], { cwd: root, env, encoding: "utf8" });
     if (m.status !== 0) throw new Error(m.stdout + m.stderr);
   }
-  const args = ["dev", "--config", config, "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(await freePort()),
+  const inspectorPort = await freePort();
+  const args = ["dev", "--config", config, "--port", String(port), "--ip", "127.0.0.1", "--inspector-port", String(inspectorPort),
     "--persist-to", state, "--show-interactive-dev-session=false", "--log-level", "error"];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const base = `http://127.0.0.1:${port}`;
@@ -60,6 +61,9 @@ export async function startWorker(config, vars, migrate) {
   await launch();
   return {
     base,
+    /** wrangler dev's DevTools port (a CPU profile of the Worker and its objects: .scratch tools). */
+    inspectorPort,
+    get pgid() { return child.pid; },
     /** CPU seconds (user + system) used so far by this wrangler dev and everything it started (workerd). */
     cpuSeconds: () => processGroupCpu(child.pid),
     restart: async () => { await kill(); await launch(); },

@@ -106,6 +106,7 @@ function countNamespace<T extends Rpc.DurableObjectBranded | undefined>(ns: Dura
             // Wall time of each call estimates DO duration (billed while the object is active).
             return async (...args: unknown[]) => {
               count("do.requests");
+              count(`do.call.${p}`);
               const t0 = Date.now();
               try {
                 return await Reflect.apply(v as (...x: unknown[]) => unknown, s, args);

@@ -9,14 +9,14 @@ import type { Env } from "../env";
 import { settings } from "../env";
 import { deliveryId, newId } from "../core/ids";
 import { histogramPercentile, type Histogram } from "../core/percentile";
-import { CANCEL_CHUNK, PURGE_CHUNK } from "../core/policy";
+import { CANCEL_CHUNK, PURGE_CHUNK, WINDOW_MAX } from "../core/policy";
 import { DAY_MS, HOUR_MS } from "../core/time";
 import { disable, recordDeliveryStatus, retireOneOff } from "../hooks/transitions";
 import { emitOperational, isOperational } from "../lifecycle/operational";
 import { errorFields, log } from "../log";
 import { count, instrument } from "../metrics";
 import { decide, inMemory, needsPage, nextWakeAt, pageSize, type Clock, type Effect, type Input, type MachineState } from "./machine";
-import { addLatency, EndpointStore, emptyHour, firstAttempt, type BlockItem, type FirstAttempt, type AttemptRecord, type DeliveryCursor, type DeliveryRecord, type HourStats } from "./store";
+import { addHour, addLatency, EndpointStore, emptyHour, firstAttempt, type BlockItem, type FirstAttempt, type AttemptRecord, type DeliveryCursor, type DeliveryRecord, type HourStats } from "./store";
 import type { AdmitItem, Delivery, DeliveryStatus, Grant, HookConfig, Outcome } from "./types";
 
 /** One hook's delivery counts and attempt latency over a time range (GET /v1/stats merges them). */
@@ -65,6 +65,15 @@ export class EndpointDO extends DurableObject<Env> {
   private readonly unsaved = new Map<string, { item: AdmitItem; delivery: Delivery; holder: string }>();
   /** Which holding caller each lease was handed to (a report from it continues its drain). */
   private readonly leaseHolder = new Map<string, string>();
+  /**
+   * Held deliveries that succeeded at their first try, and their part of the hourly aggregates,
+   * not written yet: they are written together, as block rows, when a holder's drain ends, when a
+   * call serves no holder, when anything is read, or past WINDOW_MAX of them. Until then their
+   * queue message is unacknowledged, so a reset loses no delivery (the message admits them again).
+   */
+  private done: BlockItem[] = [];
+  private readonly doneIds = new Set<string>();
+  private doneHours = new Map<number, HourStats>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, instrument(env));
@@ -100,7 +109,7 @@ export class EndpointDO extends DurableObject<Env> {
     const fresh = new Map<string, AdmitItem>();
     for (const given of items) {
       const it = { ...given, id: deliveryId(config.hookId, given.publishedAt, given.index, given.dedupeKey) };
-      if (fresh.has(it.id) || this.unsaved.has(it.id) || this.store.has(it.id)) continue;
+      if (fresh.has(it.id) || this.unsaved.has(it.id) || this.doneIds.has(it.id) || this.store.has(it.id)) continue;
       fresh.set(it.id, it);
     }
     const input: Input = {
@@ -195,16 +204,19 @@ export class EndpointDO extends DurableObject<Env> {
   // ---- reads (history, stats) ---------------------------------------------------------------
 
   listDeliveries(opts: { status?: DeliveryStatus; eventType?: string; before?: DeliveryCursor; limit: number }): DeliveryRecord[] {
+    this.settleDone();
     const rows = this.store.list(opts).map((r) => this.overlay(r));
     return opts.status === "pending" || opts.status === "delivering" ? rows.filter((r) => r.status === opts.status) : rows;
   }
 
   /** The event a delivery carries, as stored (the Speckle façade's history shows it). */
   deliveryEvent(id: string): OutboundEvent | null {
+    this.settleDone();
     return this.store.event(id);
   }
 
   getDelivery(id: string): { delivery: DeliveryRecord; attempts: AttemptRecord[] } | null {
+    this.settleDone();
     const delivery = this.store.get(id);
     return delivery ? { delivery: this.overlay(delivery), attempts: this.store.attempts(id) } : null;
   }
@@ -219,6 +231,7 @@ export class EndpointDO extends DurableObject<Env> {
    * delivery and in the order given. Returns the new delivery ids (null where the id is unknown).
    */
   async requeue(config: HookConfig, deliveryIds: string[]): Promise<(string | null)[]> {
+    this.settleDone();
     const now = Date.now();
     const items: AdmitItem[] = [];
     const out = deliveryIds.map((id, i) => {
@@ -244,6 +257,7 @@ export class EndpointDO extends DurableObject<Env> {
    * pending now: O(hours), whatever the history. The latency histogram merges across hooks.
    */
   stats(since: number): HookStats {
+    this.settleDone();
     const h = this.store.statsSince(since);
     return {
       succeeded: h.succeeded, failed: h.failed, cancelled: h.cancelled, pending: this.state.live, out_of_order: h.outOfOrder,
@@ -257,6 +271,7 @@ export class EndpointDO extends DurableObject<Env> {
    * p50 / p99 — the dashboard's and the portal's charts (issue 18). Hours with nothing are absent.
    */
   hourlyStats(since: number): { hour: number; succeeded: number; failed: number; attempts: number; p50_ms: number | null; p99_ms: number | null }[] {
+    this.settleDone();
     return this.store.hourly(since).map((h) => ({
       hour: h.hour * HOUR_MS, succeeded: h.succeeded, failed: h.failed, attempts: h.attempts,
       p50_ms: histogramPercentile(h.latency, 50), p99_ms: histogramPercentile(h.latency, 99),
@@ -312,6 +327,7 @@ export class EndpointDO extends DurableObject<Env> {
     this.peakInMemory = Math.max(this.peakInMemory, inMemory(this.state).length);
     if (holder) for (const g of handOut) this.leaseHolder.set(g.leaseId, holder);
     this.flushUnsaved(handOut.length === 0 ? holder : undefined, clock.now);
+    if (holder === null || handOut.length === 0 || this.done.length >= WINDOW_MAX) this.settleDone(hours);
     this.store.addStats(hours);
     this.store.saveMeta(this.state, new Set(this.unsaved.keys()));
 
@@ -344,9 +360,15 @@ export class EndpointDO extends DurableObject<Env> {
       if (!agg) hours.set(h, (agg = emptyHour()));
       return agg;
     };
+    const pooled = (at: number) => {
+      const h = Math.floor(at / HOUR_MS);
+      let agg = this.doneHours.get(h);
+      if (!agg) this.doneHours.set(h, (agg = emptyHour()));
+      return agg;
+    };
     const firsts = new Map<string, FirstAttempt>();
+    const latencies: { id: string; at: number; ms: number }[] = [];
     const saves = new Map<string, Delivery>();
-    const block: BlockItem[] = [];
     for (const e of effects) {
       if (e.type === "save") saves.set(e.delivery.id, e.delivery);
       else if (e.type === "finish") {
@@ -355,21 +377,25 @@ export class EndpointDO extends DurableObject<Env> {
         const held = this.unsaved.get(id)?.item ?? (this.isNew(id, fresh) ? fresh.get(id) : undefined);
         const first = firsts.get(id) ?? null;
         if (held && first && e.status === "succeeded" && e.delivery.attempts === 1) {
-          // never stored and done at its first try: written with the call's others, in one block row
-          block.push({
+          // never stored and done at its first try: kept with the others until a block is written
+          this.done.push({
             id, event_id: e.delivery.eventId, event_type: held.event.type, published_at: e.delivery.publishedAt, idx: e.delivery.index,
             out_of_order: e.delivery.outOfOrder, created_at: e.delivery.createdAt, finished_at: e.at, event: held.event, first,
           });
-        } else if (held) this.store.insert(e.delivery, ordering, held.event, clock.now, first, { status: e.status, at: e.at });
-        else this.store.finish(e.delivery, e.status, e.at, first);
+          this.doneIds.add(id);
+          pooled(e.at).succeeded++;
+        } else {
+          if (held) this.store.insert(e.delivery, ordering, held.event, clock.now, first, { status: e.status, at: e.at });
+          else this.store.finish(e.delivery, e.status, e.at, first);
+          hour(e.at)[e.status]++;
+        }
         this.unsaved.delete(id);
         this.finishedInRun = true;
-        hour(e.at)[e.status]++;
         if (e.status === "failed") after.push(e);
       } else if (e.type === "attempt") {
         if (e.attempt === 1) firsts.set(e.deliveryId, firstAttempt(e.outcome));
         else this.store.appendAttempt(e.deliveryId, e.attempt, e.outcome);
-        addLatency(hour(e.outcome.startedAt), e.outcome.durationMs);
+        latencies.push({ id: e.deliveryId, at: e.outcome.startedAt, ms: e.outcome.durationMs });
       } else if (e.type === "grant") handOut.push(e);
       else if (e.type === "cancel_stored") {
         this.cancelBefore = e.at;
@@ -391,8 +417,21 @@ export class EndpointDO extends DurableObject<Env> {
         this.unsaved.delete(d.id);
       } else this.store.update(d, ordering, clock.now, first);
     }
-    if (block.length) this.store.insertBlock(block);
+    // an attempt counts with its delivery: pooled with it, or now
+    for (const l of latencies) addLatency(this.doneIds.has(l.id) ? pooled(l.at) : hour(l.at), l.ms);
     for (const id of fresh.keys()) this.seen.add(id);
+  }
+
+  /** Writes the pooled first-try successes (block rows) and adds their aggregates to `hours`. */
+  private settleDone(hours?: Map<number, HourStats>) {
+    if (this.done.length === 0) return;
+    this.store.insertBlock(this.done);
+    const own = hours ?? new Map<number, HourStats>();
+    for (const [h, add] of this.doneHours) own.set(h, own.has(h) ? addHour(own.get(h)!, add) : add);
+    if (!hours) this.store.addStats(own);
+    this.done = [];
+    this.doneIds.clear();
+    this.doneHours = new Map();
   }
 
   /** A fresh delivery's first save in this run (later decisions of the run see it as known). */

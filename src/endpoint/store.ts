@@ -82,6 +82,8 @@ export function firstAttempt(o: Outcome): FirstAttempt {
 
 /** How many blocks a lookup by id reads (blocks whose id ranges overlap are rare). */
 const BLOCK_LOOKBACK = 8;
+/** A block row's JSON length at most: 512 K characters are at most 1.5 MB of UTF-8 (a row may hold 2 MB). */
+const BLOCK_BYTES = 512 * 1024;
 
 /** A delivery as kept in a block: it succeeded at its first attempt. */
 export interface BlockItem {
@@ -126,6 +128,18 @@ export interface HourStats {
 }
 
 export const emptyHour = (): HourStats => ({ succeeded: 0, failed: 0, cancelled: 0, skipped: 0, outOfOrder: 0, attempts: 0, latency: {} });
+
+/** Adds `add` into `into` (counters and latency histogram); returns `into`. */
+export function addHour(into: HourStats, add: HourStats): HourStats {
+  into.succeeded += add.succeeded;
+  into.failed += add.failed;
+  into.cancelled += add.cancelled;
+  into.skipped += add.skipped;
+  into.outOfOrder += add.outOfOrder;
+  into.attempts += add.attempts;
+  addToHistogram(into.latency, add.latency);
+  return into;
+}
 
 export class EndpointStore {
   /** Whether the tables exist. They are made on the first write, so an object that is only
@@ -211,6 +225,7 @@ export class EndpointStore {
   /** After ctx.storage.deleteAll(): nothing exists any more. */
   forget() {
     this.ready = false;
+    this.newest = null;
     this.written = { config: "", machine: "" };
   }
 
@@ -286,23 +301,67 @@ export class EndpointStore {
     this.exec(`INSERT OR REPLACE INTO meta (k, v) VALUES ('chores', ?)`, JSON.stringify(chores));
   }
 
-  /** Whether a delivery with this id is stored (ids are derived from the dedupe key: the dedupe check). */
+  /**
+   * The greatest delivery id stored, or that the lookups below could find: null until first asked
+   * (then read once: the deliveries key's last entry and the newest blocks), raised by every write.
+   */
+  private newest: string | null = null;
+
+  private newestId(): string {
+    if (this.newest === null) {
+      const row = this.read<{ d: string | null; b: string | null }>(
+        `SELECT (SELECT max(id) FROM deliveries) AS d,
+           (SELECT max(last_id) FROM (SELECT last_id FROM done_blocks ORDER BY first_id DESC LIMIT ${BLOCK_LOOKBACK})) AS b`,
+      )[0];
+      this.newest = [row?.d ?? "", row?.b ?? ""].reduce((a, b) => (a > b ? a : b));
+    }
+    return this.newest;
+  }
+
+  private raiseNewest(id: string) {
+    if (this.newest !== null && id > this.newest) this.newest = id;
+  }
+
+  /**
+   * Whether a delivery with this id is stored (ids are derived from the dedupe key: the dedupe
+   * check). Ids sort by publish time, so a new event's id is past every stored one and costs no
+   * lookup; only an id at or below that mark (a redelivered message, a late publish) is looked up.
+   */
   has(id: string): boolean {
+    if (id > this.newestId()) return false;
     return this.read(`SELECT 1 AS x FROM deliveries WHERE id = ?`, id).length > 0 || this.blockItem(id) !== null;
   }
 
   /**
-   * Writes deliveries that succeeded at their first attempt, from one call, as one row. Their ids
-   * are close together (one admit's events, in publish order), so a block's id range seldom
-   * overlaps another's; lookups by id look at the few blocks that start at or before it.
+   * Writes deliveries that succeeded at their first attempt, held together, as one row — or as
+   * several, each under BLOCK_BYTES (a row may not exceed 2 MB). Their ids are close together (a
+   * few admits' events, in publish order), so a block's id range seldom overlaps another's;
+   * lookups by id look at the few blocks that start at or before it.
    */
   insertBlock(items: BlockItem[]) {
     this.ensureSchema();
     const sorted = [...items].sort((a, b) => (a.id < b.id ? -1 : 1));
-    this.exec(
+    this.raiseNewest(sorted[sorted.length - 1]!.id);
+    const write = (block: BlockItem[], json: string[]) => this.exec(
       `INSERT OR REPLACE INTO done_blocks (first_id, last_id, finished_at, items) VALUES (?, ?, ?, ?)`,
-      sorted[0]!.id, sorted[sorted.length - 1]!.id, Math.max(...sorted.map((i) => i.finished_at)), JSON.stringify(sorted),
+      block[0]!.id, block[block.length - 1]!.id, Math.max(...block.map((i) => i.finished_at)), `[${json.join(",")}]`,
     );
+    let block: BlockItem[] = [];
+    let json: string[] = [];
+    let bytes = 0;
+    for (const item of sorted) {
+      const one = JSON.stringify(item);
+      if (block.length && bytes + one.length > BLOCK_BYTES) {
+        write(block, json);
+        block = [];
+        json = [];
+        bytes = 0;
+      }
+      block.push(item);
+      json.push(one);
+      bytes += one.length + 1;
+    }
+    write(block, json);
   }
 
   /** A delivery kept in a block, by id (at most BLOCK_LOOKBACK blocks read). */
@@ -325,6 +384,7 @@ export class EndpointStore {
     first: FirstAttempt | null, final?: { status: FinalStatus; at: number },
   ) {
     this.ensureSchema();
+    this.raiseNewest(d.id);
     this.exec(
       `INSERT INTO deliveries (id, event_id, event_type, published_at, idx, sort_at, status, attempts, next_at,
          out_of_order, created_at, updated_at, finished_at, last_error, event, first_attempt)
@@ -381,11 +441,8 @@ export class EndpointStore {
     for (const [hour, add] of byHour) {
       this.ensureSchema();
       const row = this.exec<Row>(`SELECT * FROM stats_hourly WHERE hour = ?`, hour)[0];
-      const cur = row ? hourOf(row) : emptyHour();
-      const values = [
-        cur.succeeded + add.succeeded, cur.failed + add.failed, cur.cancelled + add.cancelled, cur.skipped + add.skipped,
-        cur.outOfOrder + add.outOfOrder, cur.attempts + add.attempts, JSON.stringify(addToHistogram(cur.latency, add.latency)), hour,
-      ];
+      const sum = addHour(row ? hourOf(row) : emptyHour(), add);
+      const values = [sum.succeeded, sum.failed, sum.cancelled, sum.skipped, sum.outOfOrder, sum.attempts, JSON.stringify(sum.latency), hour];
       this.exec(
         row
           ? `UPDATE stats_hourly SET succeeded = ?, failed = ?, cancelled = ?, skipped = ?, out_of_order = ?, attempts = ?, latency = ? WHERE hour = ?`

@@ -455,16 +455,7 @@ export class EndpointStore {
   /** Sum of the hourly aggregates since `since` (whole hours): O(hours), not O(history). */
   statsSince(since: number): HourStats {
     const out = emptyHour();
-    for (const r of this.read<Row>(`SELECT * FROM stats_hourly WHERE hour >= ?`, Math.floor(since / HOUR_MS))) {
-      const h = hourOf(r);
-      out.succeeded += h.succeeded;
-      out.failed += h.failed;
-      out.cancelled += h.cancelled;
-      out.skipped += h.skipped;
-      out.outOfOrder += h.outOfOrder;
-      out.attempts += h.attempts;
-      addToHistogram(out.latency, h.latency);
-    }
+    for (const r of this.read<Row>(`SELECT * FROM stats_hourly WHERE hour >= ?`, Math.floor(since / HOUR_MS))) addHour(out, hourOf(r));
     return out;
   }
 

@@ -86,7 +86,7 @@ export class EndpointDO extends DurableObject<Env> {
 
   /** Rows the cold start read and wrote (SQL cursor counts), for tests and the bench. */
   readonly coldStart: { rowsRead: number; rowsWritten: number };
-  /** The most deliveries this instance has held in memory at once (bounded by the window, not the backlog). */
+  /** The most deliveries this instance has held in memory at once, pooled successes included (bounded by the window, not the backlog). */
   private peakInMemory: number;
   /** Live deliveries created up to this time are still being cancelled in chunks (hook deleted). */
   private cancelBefore: number | null = null;
@@ -289,7 +289,7 @@ export class EndpointDO extends DurableObject<Env> {
     return {
       state: this.state,
       wakeAt: nextWakeAt(this.state, Date.now()),
-      inMemory: inMemory(this.state).length,
+      inMemory: inMemory(this.state).length + this.done.length,
       peakInMemory: this.peakInMemory,
       coldStart: this.coldStart,
       meter: { ...this.store.meter },
@@ -324,7 +324,7 @@ export class EndpointDO extends DurableObject<Env> {
       }
       decision = decide(this.state, { type: "page", deliveries: rows, want: Math.max(0, want - handOut.length) }, clock);
     }
-    this.peakInMemory = Math.max(this.peakInMemory, inMemory(this.state).length);
+    this.peakInMemory = Math.max(this.peakInMemory, inMemory(this.state).length + this.done.length);
     if (holder) for (const g of handOut) this.leaseHolder.set(g.leaseId, holder);
     this.flushUnsaved(handOut.length === 0 ? holder : undefined, clock.now);
     if (holder === null || handOut.length === 0 || this.done.length >= WINDOW_MAX) this.settleDone(hours);

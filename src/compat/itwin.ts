@@ -58,6 +58,12 @@ function refusal(method: string, path: string): { code: string; message: string 
 }
 
 /** iTwin's `{"error": {code, message, details}}` for any error the façade raised. */
+/** An operation of one version only: asked for in the other version's Accept, it is refused. */
+const only = (version: 1 | 2, handler: (c: Context<AppEnv>) => Response | Promise<Response>) => (c: Context<AppEnv>) => {
+  if (askedVersion(c) === (version === 1 ? 2 : 1)) throw versionMismatch();
+  return handler(c);
+};
+
 function itwinErrorMember(err: AppError, c: Context<AppEnv>, path: string) {
   if (err instanceof ItwinError) return { code: err.code, message: err.itwinMessage, ...(err.details ? { details: err.details } : {}) };
   if (err.status === 422 || err.status === 409) {
@@ -86,34 +92,16 @@ const app = new Hono<AppEnv>();
 app.onError((err, c) => itwinError(err, c));
 
 // The manual validation link is opened by whoever receives the OPTIONS request: its key is the credential.
-app.get("/webhooks/confirm", (c) => {
-  if (askedVersion(c) === 2) throw versionMismatch();
-  return v1.confirm(c);
-});
+app.get("/webhooks/confirm", only(1, v1.confirm));
 
 app.use("*", compatAuth);
 
-app.post("/webhooks/imodels", (c) => {
-  if (askedVersion(c) === 2) throw versionMismatch();
-  return v1.create(c);
-});
-app.post("/webhooks/:id/activate", (c) => {
-  if (askedVersion(c) === 2) throw versionMismatch();
-  return v1.activate(c);
-});
-app.post("/webhooks/:id/deactivate", (c) => {
-  if (askedVersion(c) === 2) throw versionMismatch();
-  return v1.deactivate(c);
-});
+app.post("/webhooks/imodels", only(1, v1.create));
+app.post("/webhooks/:id/activate", only(1, v1.activate));
+app.post("/webhooks/:id/deactivate", only(1, v1.deactivate));
 
-app.post("/webhooks", (c) => {
-  if (askedVersion(c) === 1) throw versionMismatch();
-  return v2.create(c);
-});
-app.patch("/webhooks/:id", (c) => {
-  if (askedVersion(c) === 1) throw versionMismatch();
-  return v2.update(c);
-});
+app.post("/webhooks", only(2, v2.create));
+app.patch("/webhooks/:id", only(2, v2.update));
 
 app.get("/webhooks", (c) => ((askedVersion(c) ?? 1) === 2 ? v2.list(c) : v1.list(c)));
 

@@ -11,7 +11,7 @@ type Call<K extends keyof EndpointDO> = EndpointDO[K] extends (...args: infer A)
 
 /** Calls that change what the object holds or will send. */
 export const WRITE_CALLS = ["admit", "report", "claim", "configure", "reconcile", "cancelAll", "destroy", "purge", "poke", "requeue", "recover"] as const;
-/** Calls that only read it (history, stats, the reconciler's and the sweep's view). */
+/** Calls that only read it (history, stats, the reconciler's and the sweep's view); history and stats reads first write the first-try successes the object still pools, so they see them. */
 export const READ_CALLS = ["listDeliveries", "getDelivery", "deliveryEvent", "stats", "hourlyStats", "snapshot", "owner", "view"] as const;
 
 type Present<K> = Extract<K, keyof EndpointDO>;

@@ -95,6 +95,26 @@ describe("rows written per delivery (SQL cursor counts)", () => {
     });
   });
 
+  it("an object reset while successes are pooled: the holder's next report fails, and its message admits them all again", async () => {
+    const hookId = `hook_cost_reset_${Date.now().toString(36)}`;
+    await runInDurableObject(endpointRaw(hookId), async (_i: EndpointDO, state) => {
+      const cfg = config(hookId);
+      const before = new EndpointDO(state, testEnv as never);
+      await before.configure(cfg);
+      const now = Date.now();
+      const items = Array.from({ length: 20 }, (_, i) => item(i, now));
+      const first = (await before.admit(cfg, items, 20, true)).grants;
+      const second = await before.report(first.map((g) => ({ leaseId: g.leaseId, outcome: outcome(true) })), 10);
+      expect(second).toHaveLength(10); // ten succeeded and wait in memory
+      // the reset: a new instance over the same storage; the pooled ten were never written
+      const after = new EndpointDO(state, testEnv as never);
+      await expect(after.report(second.map((g) => ({ leaseId: g.leaseId, outcome: outcome(true) })), 10)).rejects.toThrow(/previous instance/);
+      expect(after.listDeliveries({ limit: 50 })).toEqual([]);
+      // the unacknowledged message comes back: all 20 are admitted again, none lost
+      expect((await after.admit(cfg, items, 20, true)).admitted).toBe(20);
+    });
+  });
+
   it("the dedupe check reads nothing for events newer than every stored one, and still finds an older one after a cold start", async () => {
     const hookId = `hook_cost_dedupe_${Date.now().toString(36)}`;
     await runInDurableObject(endpointRaw(hookId), async (_i: EndpointDO, state) => {

@@ -35,6 +35,9 @@ export default defineConfig(async () => {
             setupFiles: ["./test/apply-migrations.ts"],
             testTimeout: 60_000,
             hookTimeout: 60_000,
+            // expect.poll's own default (1 s) is shorter than a queue hop plus a request on a
+            // loaded 2-core CI machine; a poll still fails fast enough when the state never comes.
+            expect: { poll: { timeout: 15_000 } },
           },
         },
         {

@@ -1,6 +1,6 @@
 /** Test helpers: drive the real Worker, create tenants/keys, talk to the receiver on 127.0.0.1. */
 import { env, exports } from "cloudflare:workers";
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
 import type { Env } from "../src/env";
 
 export const testEnv = env as unknown as Env;
@@ -123,6 +123,14 @@ export const endpoint = (hookId: string): EndpointApi => endpointStub(testEnv.EN
 /** The raw stub, for runInDurableObject / runDurableObjectAlarm. */
 export const endpointRaw = (hookId: string) =>
   testEnv.ENDPOINTS.get(testEnv.ENDPOINTS.idFromName(hookId)) as unknown as DurableObjectStub<EndpointDO>;
+/**
+ * Waits until each hook's EndpointDO holds no pending or delivering delivery: every outcome the
+ * receiver answered has been reported. A fixed sleep after the receiver saw a request races the
+ * report on a loaded machine; this does not.
+ */
+export async function settled(...hookIds: string[]) {
+  for (const id of hookIds) await expect.poll(async () => (await endpoint(id).view()).live).toBe(0);
+}
 
 /** `data` of each POST the receiver saw (standard profile envelope). */
 export const dataOf = (log: Received[]) => log.filter((r) => r.method === "POST").map((r) => JSON.parse(r.body).data);

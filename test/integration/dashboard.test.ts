@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { atLeast, boxUrl, call, createHook, newBox, newTenant, publish, script, waitFor } from "../helpers";
+import { atLeast, boxUrl, call, createHook, json, newBox, newTenant, publish, script, waitFor } from "../helpers";
 
 async function signIn(key: string): Promise<string> {
   const res = await call("/dashboard/login", { raw: new URLSearchParams({ key }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" }, method: "POST" });
@@ -22,13 +22,15 @@ describe("dashboard", () => {
     const ok = newBox("ok");
     const ko = newBox("ko");
     await script(ko, [], { status: 500 });
-    await createHook(t, { url: boxUrl(ok), description: "good <b>one</b>", order_window_ms: 0 });
-    await createHook(t, { url: boxUrl(ko), description: "<script>alert(1)</script>", retry_schedule: [0], order_window_ms: 0 });
+    const good = await createHook(t, { url: boxUrl(ok), description: "good <b>one</b>", order_window_ms: 0 });
+    const failing = await createHook(t, { url: boxUrl(ko), description: "<script>alert(1)</script>", retry_schedule: [0], order_window_ms: 0 });
     await createHook(t, { url: boxUrl(newBox("idle")), description: "idle", events: ["never"] });
     await publish(t, { type: "x" });
     await waitFor(ok, atLeast(1));
     await waitFor(ko, atLeast(1));
-    await new Promise((r) => setTimeout(r, 300));
+    const last = async (id: string) => (await json(call(`/v1/hooks/${id}`, { key: t.key }))).last_delivery.status;
+    await expect.poll(() => last(good.id)).toBe("succeeded");
+    await expect.poll(() => last(failing.id)).toBe("failed");
 
     const cookie = await signIn(t.key);
     const html = await (await call("/dashboard", { headers: { cookie } })).text();

@@ -1,8 +1,7 @@
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { atLeast, boxUrl, call, createHook, dataOf, json, newBox, newTenant, publish, received, script, waitFor } from "../helpers";
+import { atLeast, boxUrl, call, createHook, dataOf, json, newBox, newTenant, publish, received, script, settled, waitFor } from "../helpers";
 
-const settle = () => new Promise((r) => setTimeout(r, 400));
 
 describe("delivery history", () => {
   it("lists deliveries newest first with a cursor and filters, and shows every attempt in order", async () => {
@@ -14,7 +13,7 @@ describe("delivery history", () => {
     await publish(t, { type: "a.two", data: { n: 2 } });
     await publish(t, { type: "a.two", data: { n: 3 } });
     await waitFor(box, atLeast(5));
-    await settle();
+    await settled(hook.id);
 
     const all = await json(call(`/v1/hooks/${hook.id}/deliveries`, { key: t.readKey }));
     expect(all.data.map((d: any) => d.event_type)).toEqual(["a.two", "a.two", "a.one"]);
@@ -48,7 +47,7 @@ describe("delivery history", () => {
     const hook = await createHook(t, { url: boxUrl(box), order_window_ms: 0 });
     await publish(t, { type: "x" });
     await waitFor(box, atLeast(1));
-    await settle();
+    await settled(hook.id);
     const [d] = (await json(call(`/v1/hooks/${hook.id}/deliveries`, { key: t.key }))).data;
     const full = await json(call(`/v1/hooks/${hook.id}/deliveries/${d.id}`, { key: t.key }));
     expect(full.attempt_log[0].response_body).toHaveLength(1024);
@@ -62,7 +61,7 @@ describe("resend, recover, test", () => {
     const hook = await createHook(t, { url: boxUrl(box), order_window_ms: 0 });
     const { id: eventId } = await publish(t, { type: "x", data: { again: true } });
     await waitFor(box, atLeast(1));
-    await settle();
+    await settled(hook.id);
     const [d] = (await json(call(`/v1/hooks/${hook.id}/deliveries`, { key: t.key }))).data;
     const res = await call(`/v1/hooks/${hook.id}/deliveries/${d.id}/resend`, { method: "POST", key: t.key });
     expect(res.status).toBe(202);
@@ -70,7 +69,7 @@ describe("resend, recover, test", () => {
     const log = await waitFor(box, atLeast(2));
     expect(dataOf(log)).toEqual([{ again: true }, { again: true }]);
     expect(log[1]!.headers["webhook-id"]).toBe(eventId);
-    await settle();
+    await settled(hook.id);
     const hist = await json(call(`/v1/hooks/${hook.id}/deliveries`, { key: t.key }));
     expect(hist.data.map((x: any) => [x.id, x.event_id, x.status])).toEqual([[fresh, eventId, "succeeded"], [d.id, eventId, "succeeded"]]);
     expect((await call(`/v1/hooks/${hook.id}/deliveries/dlv_01JD0000000000000000000000/resend`, { method: "POST", key: t.key })).status).toBe(404);
@@ -83,7 +82,7 @@ describe("resend, recover, test", () => {
     const hook = await createHook(t, { url: boxUrl(box), retry_schedule: [0], order_window_ms: 0 });
     for (const n of [1, 2, 3, 4]) await publish(t, { type: "x", data: { n } });
     await waitFor(box, atLeast(4));
-    await settle();
+    await settled(hook.id);
     const failed = await json(call(`/v1/hooks/${hook.id}/deliveries?status=failed`, { key: t.key }));
     expect(failed.data).toHaveLength(3);
     const res = await call(`/v1/hooks/${hook.id}/recover`, { method: "POST", key: t.key, body: { since: new Date(Date.now() - 3_600_000).toISOString() } });
@@ -118,7 +117,7 @@ describe("stats", () => {
     for (let i = 0; i < 3; i++) await publish(t, { type: "x", data: { i } });
     await waitFor(a, atLeast(3));
     await waitFor(b, atLeast(6));
-    await settle();
+    await settled(ha.id, hb.id);
     const s = await json(call("/v1/stats", { key: t.readKey }));
     const byId = Object.fromEntries(s.hooks.map((h: any) => [h.hook_id, h]));
     expect(byId[ha.id]).toMatchObject({ succeeded: 3, failed: 0, pending: 0, attempts: 3 });

@@ -48,9 +48,9 @@ describe("kill -9 of wrangler dev with deliveries pending (state kept with --per
     const t = await call("/v1/tenants", admin, { name: "kill" });
     const key = (await call(`/v1/tenants/${t.id}/api-keys`, admin, { scopes: ["webhook:manage", "events:publish", "deliveries:read"] })).key as string;
     const b = box("kill");
-    // The first request fails: the head goes into backoff and the whole backlog waits in the DO,
-    // written (pending), when the process is killed.
-    await script(b, [{ status: 503 }], { status: 200, delay_ms: 100 });
+    // The first two requests fail: the head stays in backoff for about 6 s (two 3 s retries) and the
+    // whole backlog waits in the DO, written (pending), when the process is killed.
+    await script(b, [{ status: 503 }, { status: 503 }], { status: 200, delay_ms: 100 });
     const hook = await call("/v1/hooks", key, {
       url: boxUrl(b), events: ["order.*"], order_window_ms: 0, timeout_ms: 1000, retry_schedule: [0, 3, 3, 3, 3, 3],
     });

@@ -60,7 +60,7 @@ describe("hookline/client", () => {
 
     // 5. what happened
     let deliveries;
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 300; i++) {
       deliveries = await api.GET("/v1/hooks/{id}/deliveries", { params: { path: { id: hook.data!.id } } });
       if (deliveries.data?.data[0]?.status === "succeeded") break;
       await new Promise((res) => setTimeout(res, 50));

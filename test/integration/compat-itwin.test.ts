@@ -7,7 +7,7 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
-import { atLeast, boxUrl, call, json, newBox, newTenant, publish, received, script, testEnv, waitFor, type Received } from "../helpers";
+import { atLeast, boxUrl, call, createHook, json, newBox, newTenant, publish, received, script, testEnv, waitFor, type Received } from "../helpers";
 
 const DAY = 86_400_000;
 const V1 = { accept: "application/vnd.bentley.itwin-platform.v1+json" };
@@ -81,8 +81,13 @@ describe("iTwin Webhooks API v1 (Accept: …v1+json)", () => {
     expect(early.status).toBe(422);
     expect((await early.json<any>()).error).toMatchObject({ code: "InvalidActivateWebhookRequest", message: "Cannot activate webhook.", details: [{ code: "InvalidChange", target: "IsValidated" }] });
 
-    // Nothing is delivered before validation.
+    // Nothing is delivered before validation. A plain hook on the same events witnesses that the
+    // event was routed (in the same fan-out pass) before the link below validates the webhook.
+    const witnessBox = newBox("itw1-witness");
+    const witness = await createHook(t, { url: boxUrl(witnessBox), events: ["iModelDeletedEvent"], channels: [IMODEL], order_window_ms: 0 });
     await publish(t, { type: "iModelDeletedEvent", channel: IMODEL, data: { imodelId: IMODEL, projectId: "early" } });
+    await waitFor(witnessBox, atLeast(1));
+    expect((await call(`/v1/hooks/${witness.id}`, { method: "DELETE", key: t.key })).status).toBe(204);
     await settle();
     expect(posts(await received(box))).toEqual([]);
 

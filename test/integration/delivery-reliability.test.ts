@@ -87,10 +87,10 @@ describe("crash safety and isolation", () => {
     const good = newBox("good");
     await script(bad, [], { status: 500, delay_ms: 1500 });
     await script(good, [], { status: 200 });
-    await createHook(t, { url: boxUrl(bad), retry_schedule: [0, 0, 0, 0, 0, 0], order_window_ms: 0 });
+    await createHook(t, { url: boxUrl(bad), retry_schedule: [0, 0, 60], order_window_ms: 0 });
     await createHook(t, { url: boxUrl(good), order_window_ms: 0 });
     for (let i = 0; i < 10; i++) await publish(t, { type: "x", data: { i } });
-    const log = await waitFor(good, atLeast(10), 10_000);
+    const log = await waitFor(good, atLeast(10));
     expect(dataOf(log).map((d) => d.i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     // by then the bad hook is still stuck on its first event
     expect(new Set(dataOf(await received(bad)).map((d) => d.i))).toEqual(new Set([0]));

@@ -163,13 +163,14 @@ describe("cron jobs (with the controller's scheduledTime as the clock)", () => {
     const t = await newTenant();
     const box = newBox("strand");
     await script(box, [{ status: 500 }], { status: 200 });
-    const hook = await createHook(t, { url: boxUrl(box), retry_schedule: [0, 1], order_window_ms: 0 });
+    const hook = await createHook(t, { url: boxUrl(box), retry_schedule: [0, 3], order_window_ms: 0 }); // the retry is due 3 s (± jitter) after the report
     await publish(t, { type: "x" });
     await waitFor(box, atLeast(1));
     const raw = endpointRaw(hook.id);
+    await expect.poll(async () => (await endpoint(hook.id).listDeliveries({ limit: 1 }))[0]?.attempts).toBe(1); // reported: the retry is due
     await expect.poll(() => runInDurableObject(raw, (_i, s) => s.storage.getAlarm())).not.toBeNull();
     await runInDurableObject(raw, (_i, s) => s.storage.deleteAlarm()); // the alarm is lost
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, 4500)); // past the retry's due time
     expect(await received(box)).toHaveLength(1); // stranded
     await cron(Date.now());
     const log = await waitFor(box, atLeast(2));

@@ -8,12 +8,11 @@
 // same way in the same run, and the receiver checks every event arrives once, in publish order.
 // Writes the `backlog` key of bench/results.json and a section of bench/RESULTS.md.
 // Traffic stays on 127.0.0.1; a hard stop after 15 minutes.
-import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import http from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, json, readResults, replaceSection, round, sleep, startWorker } from "./lib.mjs";
+import { freePort, json, readResults, replaceSection, round, sleep, startHookline } from "./lib.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const N = Number(process.env.BACKLOG_N ?? 200_000);
@@ -61,14 +60,7 @@ function countingReceiver(port) {
 }
 
 async function main() {
-  const admin = "bench_" + randomBytes(8).toString("hex");
-  const hl = await startWorker(join(here, "wrangler.bench.toml"), {
-    ADMIN_TOKEN: admin, ENCRYPTION_KEY: randomBytes(32).toString("base64"), ALLOW_PRIVATE_TARGETS: "true", METRICS: "1",
-  }, true);
-  const A = { authorization: `Bearer ${admin}` };
-  const tenant = await json(`${hl.base}/v1/tenants`, { method: "POST", headers: A, body: JSON.stringify({ name: "backlog" }) });
-  const { key } = await json(`${hl.base}/v1/tenants/${tenant.id}/api-keys`, { method: "POST", headers: A, body: JSON.stringify({ scopes: ["webhook:manage", "events:publish", "deliveries:read"] }) });
-  const K = { authorization: `Bearer ${key}` };
+  const { hl, K } = await startHookline("backlog");
   const endpoint = (hook) => json(`${hl.base}/bench/endpoint/${hook}`);
   const hookAction = (hook, action) => json(`${hl.base}/v1/hooks/${hook}/${action}`, { method: "POST", headers: K, body: "{}" });
 

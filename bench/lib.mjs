@@ -1,6 +1,7 @@
 // Shared by the benchmarks: wrangler dev on a free localhost port (optionally restarted over the
 // same persisted state), JSON requests, percentiles. Child processes are killed when the bench exits.
 import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -12,6 +13,21 @@ const root = join(here, "..");
 const wrangler = join(root, "node_modules", ".bin", "wrangler");
 const children = [];
 process.on("exit", () => children.forEach((c) => { try { process.kill(-c.pid, "SIGKILL"); } catch {} }));
+
+/**
+ * Hookline's bench build under wrangler dev (D1 migrated, metrics on), with one tenant `name` and
+ * an API key that manages hooks, publishes and reads deliveries: `K` is its authorization header.
+ */
+export async function startHookline(name) {
+  const admin = "bench_" + randomBytes(8).toString("hex");
+  const hl = await startWorker(join(here, "wrangler.bench.toml"), {
+    ADMIN_TOKEN: admin, ENCRYPTION_KEY: randomBytes(32).toString("base64"), ALLOW_PRIVATE_TARGETS: "true", METRICS: "1",
+  }, true);
+  const A = { authorization: `Bearer ${admin}` };
+  const tenant = await json(`${hl.base}/v1/tenants`, { method: "POST", headers: A, body: JSON.stringify({ name }) });
+  const { key } = await json(`${hl.base}/v1/tenants/${tenant.id}/api-keys`, { method: "POST", headers: A, body: JSON.stringify({ scopes: ["webhook:manage", "events:publish", "deliveries:read"] }) });
+  return { hl, tenant, K: { authorization: `Bearer ${key}` } };
+}
 
 /** bench/results.json as it is (each bench rewrites only its own keys). */
 export const readResults = () => (existsSync(join(here, "results.json")) ? JSON.parse(readFileSync(join(here, "results.json"), "utf8")) : {});

@@ -3,27 +3,18 @@
 // how bench/RESULTS.md found where the 50-hook CPU went. Traffic stays on 127.0.0.1; bounded.
 // Options (env): EVENTS (default 100), HOOKS (50), MAX_IN_FLIGHT (hook default), OUT (a
 // .cpuprofile file to open in Chrome DevTools).
-import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import WebSocket from "ws"; // wrangler's own (miniflare's) WebSocket client; the inspector answered Node's built-in one with nothing here
 import { startReceiver } from "../test/receiver.mjs";
-import { json, sleep, startWorker } from "./lib.mjs";
+import { json, sleep, startHookline } from "./lib.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
 const HARD_STOP = setTimeout(() => { console.error("bench:profile: 5 minute limit reached"); process.exit(2); }, 300_000);
 const EVENTS = Number(process.env.EVENTS ?? 100);
 const HOOKS = Number(process.env.HOOKS ?? 50);
 
 const rcv = await startReceiver();
 const boxes = Array.from({ length: HOOKS }, (_, i) => `prof${i}`);
-const admin = "bench_" + randomBytes(8).toString("hex");
-const hl = await startWorker(join(here, "wrangler.bench.toml"), { ADMIN_TOKEN: admin, ENCRYPTION_KEY: randomBytes(32).toString("base64"), ALLOW_PRIVATE_TARGETS: "true", METRICS: "1" }, true);
-const A = { authorization: `Bearer ${admin}` };
-const tenant = await json(`${hl.base}/v1/tenants`, { method: "POST", headers: A, body: JSON.stringify({ name: "profile" }) });
-const { key } = await json(`${hl.base}/v1/tenants/${tenant.id}/api-keys`, { method: "POST", headers: A, body: JSON.stringify({ scopes: ["webhook:manage", "events:publish"] }) });
-const K = { authorization: `Bearer ${key}` };
+const { hl, K } = await startHookline("profile");
 const mif = process.env.MAX_IN_FLIGHT ? { max_in_flight: Number(process.env.MAX_IN_FLIGHT) } : {};
 for (const b of boxes) {
   await json(`${hl.base}/v1/hooks`, { method: "POST", headers: K, body: JSON.stringify({ url: `http://127.0.0.1:${rcv.port}/${b}/hook`, events: ["prof.fifty"], ordering: "none", order_window_ms: 0, ...mif }) });

@@ -1,12 +1,11 @@
 // `npm run bench`: Hookline under wrangler dev against baselines measured in the same run.
 // Writes bench/results.json and bench/RESULTS.md. Traffic stays on 127.0.0.1; bounded in count
 // and time (a hard stop after 5 minutes).
-import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startReceiver } from "../test/receiver.mjs";
-import { json, pct, readResults, replaceSection, round, sleep, startWorker } from "./lib.mjs";
+import { json, pct, readResults, replaceSection, round, sleep, startHookline, startWorker } from "./lib.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const HARD_STOP = setTimeout(() => { console.error("bench: 5 minute limit reached"); process.exit(2); }, 300_000);
@@ -62,14 +61,7 @@ async function main() {
   const results = { date: new Date().toISOString(), machine: "2 cores, wrangler dev (local workerd)", sizes: SIZES };
 
   // ---------------------------------------------------------------- Hookline (bench build)
-  const admin = "bench_" + randomBytes(8).toString("hex");
-  const hl = await startWorker(join(here, "wrangler.bench.toml"), {
-    ADMIN_TOKEN: admin, ENCRYPTION_KEY: randomBytes(32).toString("base64"), ALLOW_PRIVATE_TARGETS: "true", METRICS: "1",
-  }, true);
-  const A = { authorization: `Bearer ${admin}` };
-  const tenant = await json(`${hl.base}/v1/tenants`, { method: "POST", headers: A, body: JSON.stringify({ name: "bench" }) });
-  const { key } = await json(`${hl.base}/v1/tenants/${tenant.id}/api-keys`, { method: "POST", headers: A, body: JSON.stringify({ scopes: ["webhook:manage", "events:publish", "deliveries:read"] }) });
-  const K = { authorization: `Bearer ${key}` };
+  const { hl, tenant, K } = await startHookline("bench");
   const hook = (body) => json(`${hl.base}/v1/hooks`, { method: "POST", headers: K, body: JSON.stringify(body) });
 
   // 1. ingest, against the bare route (interleaved rounds, warm-up first)

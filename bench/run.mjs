@@ -10,7 +10,7 @@ import { json, pct, readResults, replaceSection, round, sleep, startHookline, st
 const here = dirname(fileURLToPath(import.meta.url));
 const HARD_STOP = setTimeout(() => { console.error("bench: 5 minute limit reached"); process.exit(2); }, 300_000);
 
-const SIZES = { ingest: 1500, e2e1: 400, batch: 1000, e2e50: 100, rounds50: 4, hooks50: 50, backlog: 1000, warmup: 10 };
+const SIZES = { ingest: 1500, e2e1: 400, batch: 1000, e2e50: 100, rounds50: 4, hooks50: 50, backlog: 1000, warmup: 40 };
 
 /** `count` POSTs at `concurrency`; returns requests/s and latency percentiles. */
 async function load(url, headers, makeBody, count, concurrency) {

@@ -57,6 +57,9 @@ function countStatement(stmt: D1PreparedStatement, kind: "read" | "write"): D1Pr
           const meta = (res as { meta?: { rows_read?: number; rows_written?: number } } | null)?.meta;
           if (meta?.rows_written) count("d1.rows_written", meta.rows_written);
           if (meta?.rows_read) count("d1.rows_read", meta.rows_read);
+          // raw() (drizzle's selects) returns rows without meta: count the rows returned, a lower
+          // bound of the rows D1 read for them (an indexed read returns what it reads)
+          if (prop === "raw" && Array.isArray(res)) count("d1.rows_read", res.length);
           return res;
         };
       }

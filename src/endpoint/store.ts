@@ -371,11 +371,16 @@ export class EndpointStore {
       `SELECT first_id AS first, last_id AS last FROM done_blocks WHERE first_id <= ? ORDER BY first_id DESC LIMIT ${BLOCK_LOOKBACK}`, id,
     )) {
       if (b.last < id) continue;
-      const items = this.read<{ items: string }>(`SELECT items FROM done_blocks WHERE first_id = ?`, b.first)[0]?.items;
-      const hit = items ? (JSON.parse(items) as BlockItem[]).find((i) => i.id === id) : undefined;
+      const hit = this.blockItems(b.first).find((i) => i.id === id);
       if (hit) return hit;
     }
     return null;
+  }
+
+  /** The items of the block that starts at `first` (one row read). */
+  private blockItems(first: string): BlockItem[] {
+    const items = this.read<{ items: string }>(`SELECT items FROM done_blocks WHERE first_id = ?`, first)[0]?.items;
+    return items ? (JSON.parse(items) as BlockItem[]) : [];
   }
 
   /** Stores a delivery as it stands: pending, or already finished (a held delivery's first write). */
@@ -480,18 +485,23 @@ export class EndpointStore {
     if (opts.eventType) (where.push("event_type = ?"), args.push(opts.eventType));
     if (opts.before) (where.push("id < ?"), args.push(opts.before[2]));
     const sql = `SELECT ${RECORD_COLUMNS} FROM deliveries ${where.length ? "WHERE " + where.join(" AND ") : ""} ORDER BY id DESC LIMIT ?`;
-    const rows = this.read<Row>(sql, ...args, opts.limit).map(rowToRecord);
-    if (opts.status && opts.status !== "succeeded") return rows; // blocks hold successes only
-    // merge in the blocks that start before the cursor, newest first, until the page is full
-    const blocks = this.read<{ items: string }>(
-      `SELECT items FROM done_blocks ${opts.before ? "WHERE first_id < ?" : ""} ORDER BY first_id DESC LIMIT ?`,
+    let page = this.read<Row>(sql, ...args, opts.limit).map(rowToRecord);
+    if (opts.status && opts.status !== "succeeded") return page; // blocks hold successes only
+    // Merge in the blocks that start before the cursor, newest first. Their id ranges come first;
+    // a block's items (events included, up to BLOCK_BYTES) are read only while the block can still
+    // reach the page: once it is full, a block whose ids all sort below its last entry adds nothing.
+    const ranges = this.read<{ first: string; last: string }>(
+      `SELECT first_id AS first, last_id AS last FROM done_blocks ${opts.before ? "WHERE first_id < ?" : ""} ORDER BY first_id DESC LIMIT ?`,
       ...(opts.before ? [opts.before[2]] : []), opts.limit,
     );
-    if (!blocks.length) return rows;
-    const fromBlocks = blocks.flatMap((b) => JSON.parse(b.items) as BlockItem[])
-      .filter((i) => (!opts.before || i.id < opts.before[2]) && (!opts.eventType || i.event_type === opts.eventType))
-      .map(blockRecord);
-    return [...rows, ...fromBlocks].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).slice(0, opts.limit);
+    for (const b of ranges) {
+      if (page.length >= opts.limit && b.last < page[opts.limit - 1]!.id) continue;
+      const fromBlock = this.blockItems(b.first)
+        .filter((i) => (!opts.before || i.id < opts.before[2]) && (!opts.eventType || i.event_type === opts.eventType))
+        .map(blockRecord);
+      page = [...page, ...fromBlock].sort((x, y) => (x.id < y.id ? 1 : x.id > y.id ? -1 : 0)).slice(0, opts.limit);
+    }
+    return page;
   }
 
   get(deliveryId: string): DeliveryRecord | null {

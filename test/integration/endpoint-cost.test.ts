@@ -5,6 +5,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { EndpointDO } from "../../src/endpoint/endpoint-do";
+import type { DeliveryCursor } from "../../src/endpoint/store";
 import type { AdmitItem, Grant, HookConfig, Outcome } from "../../src/endpoint/types";
 import { endpointRaw, testEnv } from "../helpers";
 
@@ -153,6 +154,27 @@ describe("rows written per delivery (SQL cursor counts)", () => {
       const sizes = state.storage.sql.exec<{ n: number }>(`SELECT length(items) AS n FROM done_blocks`).toArray().map((r) => r.n);
       expect(Math.max(...sizes)).toBeLessThanOrEqual(512 * 1024);
       expect(o.listDeliveries({ limit: 50 })).toHaveLength(40);
+      // a page reads the items of the blocks that reach it: 5 from the newest block, not the 5 newest blocks (~2.5 MB)
+      const store = (o as unknown as { store: { read: (q: string, ...a: unknown[]) => unknown[] } }).store;
+      const read = store.read.bind(store);
+      let blocksParsed = 0;
+      store.read = (q, ...a) => {
+        const rows = read(q, ...a);
+        if (/SELECT items FROM done_blocks/.test(q)) blocksParsed += rows.length;
+        return rows;
+      };
+      const ids = grants.map((g) => g.deliveryId).sort().reverse();
+      expect(o.listDeliveries({ limit: 5 }).map((d) => d.id)).toEqual(ids.slice(0, 5));
+      expect(blocksParsed).toBe(1);
+      // paging with a cursor walks all 40 across the blocks, newest first, each once
+      const walked: string[] = [];
+      for (let before: DeliveryCursor | undefined; ; ) {
+        const page = o.listDeliveries({ limit: 7, before });
+        if (!page.length) break;
+        walked.push(...page.map((d) => d.id));
+        before = [0, 0, page[page.length - 1]!.id];
+      }
+      expect(walked).toEqual(ids);
       expect(o.getDelivery(grants[37]!.deliveryId)?.delivery.status).toBe("succeeded");
       expect((o.deliveryEvent(grants[37]!.deliveryId)?.data as { i: number }).i).toBe(37);
     });

@@ -32,8 +32,6 @@ const Attempt = z.object({
   response_body: z.string().nullable(),
 }).openapi("Attempt");
 
-
-
 /** History is readable for the tenant's hooks, and for its one-off targets after their row is gone. */
 async function historyOr404(env: Env, tenantId: string, id: string): Promise<void> {
   if (await getHook(env.DB, tenantId, id)) return;

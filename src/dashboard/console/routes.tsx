@@ -49,7 +49,6 @@ const DELIVERIES_PAGE = 20;
 const RECOVER_MAX_DAYS = 14;
 const STATUSES = new Set(["pending", "delivering", "succeeded", "failed", "cancelled", "skipped"]);
 
-
 const urlProblem = (c: C) => (url: string) => {
   const v = checkTargetUrl(url, settings(c.env).allowPrivateTargets);
   return v.ok ? null : v.reason;
